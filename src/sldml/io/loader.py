@@ -1,0 +1,91 @@
+"""Read a whole dataset folder, reporting every file it could not read and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sldml.errors import DataError
+from sldml.io.folder import MANIFEST, read_manifest
+from sldml.io.registry import detect_format
+from sldml.sequence import Sequence
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A data file that could not be read. ``reason`` names the file, field and expectation."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_folder` found.
+
+    Attributes:
+        root: The folder (or manifest) that was read.
+        sequences: Every sequence read.
+        skipped: Data files (or manifest rows) that could not be read, with the reason.
+        ignored: Files that no reader claims (documentation, joint-order notes, ...), listed so that
+            nothing disappears unseen.
+    """
+
+    root: str
+    sequences: list[Sequence] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per modality, class and subject, plus the skipped and ignored files (JSON-friendly)."""
+        seqs = self.sequences
+        by_class = Counter(s.label for s in seqs if s.label is not None)
+        by_subject = Counter(s.subject for s in seqs if s.subject is not None)
+        return {
+            "path": self.root,
+            "samples": len(seqs),
+            "by_modality": dict(sorted(Counter(s.modality for s in seqs).items())),
+            "by_layout": dict(sorted(Counter(s.layout for s in seqs).items())),
+            "classes": len(by_class),
+            "subjects": len(by_subject),
+            "per_class": dict(sorted(by_class.items())),
+            "per_subject": {str(k): v for k, v in sorted(by_subject.items())},
+            "unlabelled": sum(1 for s in seqs if s.label is None),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "ignored": self.ignored,
+        }
+
+
+def load_folder(path: str | Path) -> LoadReport:
+    """Read every data file under a folder.
+
+    A folder with a ``manifest.csv`` is read through the manifest (see :mod:`sldml.io.folder`);
+    otherwise every file below it (recursively, in sorted order) is offered to the registered formats.
+
+    Raises:
+        DataError: If the folder does not exist, or its manifest is unreadable.
+    """
+    root = Path(path)
+    if root.is_file() and root.name == MANIFEST:
+        root = root.parent
+    if not root.is_dir():
+        raise DataError(root, "folder not found" if not root.exists() else "not a folder")
+    report = LoadReport(root=str(root))
+    manifest = root / MANIFEST
+    if manifest.is_file():
+        sequences, skipped = read_manifest(manifest)
+        report.sequences.extend(sequences)
+        report.skipped.extend(Skipped(p, r) for p, r in skipped)
+        return report
+    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        fmt = detect_format(file)
+        if fmt is None:
+            report.ignored.append(str(file))
+            continue
+        try:
+            report.sequences.extend(fmt.read(file))
+        except DataError as err:
+            report.skipped.append(Skipped(str(file), str(err)))
+    return report

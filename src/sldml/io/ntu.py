@@ -1,0 +1,226 @@
+"""Reader for NTU RGB+D (60 and 120) ``.skeleton`` text files.
+
+The format: a line with the frame count; per frame a line with the body count; per body one line of
+10 body fields (body id, clipped edges, hand confidences and states, restricted, lean x, lean y,
+tracking state), a line with the joint count (25) and 25 lines of 12 values (x, y, z in metres,
+depth x, y, colour x, y, orientation w, x, y, z, tracking state). 30 frames per second. The file
+name ``SsssCcccPpppRrrrAaaa`` gives setup, camera, performer, replication and action.
+
+How bodies are handled (``bodies=``):
+
+* ``"main"`` (the default): one sequence of the main actor. Among the bodies tracked in at least half
+  as many frames as the longest-tracked one, the one with the most motion (sum over joints of the
+  variance of x, y, z over its frames) is the main actor; the usual choice in NTU preprocessing, since
+  spurious bodies are short or still.
+* ``"pair"``: one sequence in the 50-joint ``kinect_v2_pair`` layout: the main actor's 25 joints,
+  then the second actor's (chosen the same way among the rest); zeros when the file has one body.
+* ``"each"``: one sequence per tracked body.
+
+Frames in which a chosen body is not tracked (including frames with 0 bodies) keep their place, so
+the frame count is the file's; they are filled with the body's nearest tracked frame, and their
+number is reported as ``meta["filled_frames"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from sldml import classnames
+from sldml.errors import ConfigError, DataError
+from sldml.io.registry import register_format
+from sldml.layouts import KINECT_V2, KINECT_V2_PAIR
+from sldml.sequence import Sequence
+
+RATE_HZ = 30.0
+BODY_FIELDS = 10
+JOINT_VALUES = 12
+_NAME = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
+BodyMode = Literal["main", "pair", "each"]
+
+
+def parse_name(path: Path) -> dict[str, int] | None:
+    """Setup, camera, performer, replication and action from an NTU file name, or ``None``."""
+    match = _NAME.search(path.name)
+    if not match:
+        return None
+    keys = ("setup", "camera", "performer", "replication", "action")
+    return {k: int(v) for k, v in zip(keys, match.groups(), strict=True)}
+
+
+class _Lines:
+    """A cursor over a text file's lines that reports the line number in every error."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.pos = 0
+
+    def next(self, expect: str) -> list[str]:
+        if self.pos >= len(self.lines):
+            raise DataError(self.path, f"truncated: file ends after line {self.pos}; expected {expect}")
+        self.pos += 1
+        return self.lines[self.pos - 1].split()
+
+    def integer(self, expect: str) -> int:
+        tokens = self.next(expect)
+        if len(tokens) != 1 or not tokens[0].lstrip("-").isdigit():
+            raise DataError(self.path, f"line {self.pos}: {' '.join(tokens)!r}; expected {expect}")
+        return int(tokens[0])
+
+    def numbers(self, count: int, expect: str) -> list[float]:
+        tokens = self.next(expect)
+        if len(tokens) != count:
+            raise DataError(self.path, f"line {self.pos}: {len(tokens)} values; expected {expect}")
+        try:
+            return [float(t) for t in tokens]
+        except ValueError:
+            bad = next(t for t in tokens if not _is_float(t))
+            raise DataError(self.path, f"line {self.pos}: {bad!r} is not a number; expected {expect}") from None
+
+    def rest(self) -> Iterator[tuple[int, str]]:
+        for i in range(self.pos, len(self.lines)):
+            yield i + 1, self.lines[i]
+
+
+def _is_float(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
+    """Parse a ``.skeleton`` file into its frame count and per-body joint positions.
+
+    Returns:
+        The frame count T and, per body id in order of first appearance, a (T, 25, 3) array that
+        is NaN in the frames where that body is not tracked.
+
+    Raises:
+        DataError: On a missing or truncated file, a non-numeric value, a joint count other than 25,
+            zero frames, or content after the last frame.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="strict")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(path, f"cannot read as text ({err})") from None
+    lines = _Lines(path, text)
+    n_frames = lines.integer("the frame count (a whole number) on line 1")
+    if n_frames <= 0:
+        raise DataError(path, f"line 1: frame count {n_frames}; expected at least 1 frame")
+    bodies: dict[str, npt.NDArray[np.float64]] = {}
+    joint_spec = f"{JOINT_VALUES} numbers (x y z depthX depthY colorX colorY orientW X Y Z trackingState)"
+    for frame in range(n_frames):
+        n_bodies = lines.integer(f"the body count of frame {frame + 1}")
+        if n_bodies < 0:
+            raise DataError(path, f"line {lines.pos}: body count {n_bodies}; expected 0 or more")
+        for _ in range(n_bodies):
+            fields = lines.next(f"{BODY_FIELDS} body fields of frame {frame + 1}")
+            if len(fields) != BODY_FIELDS:
+                raise DataError(
+                    path, f"line {lines.pos}: {len(fields)} body fields; expected {BODY_FIELDS} (body id ... tracking state)"
+                )
+            body_id = fields[0]
+            n_joints = lines.integer(f"the joint count of frame {frame + 1}")
+            if n_joints != KINECT_V2.size:
+                raise DataError(path, f"line {lines.pos}: joint count {n_joints}; expected {KINECT_V2.size} (Kinect v2)")
+            joints = [lines.numbers(JOINT_VALUES, joint_spec)[:3] for _ in range(n_joints)]
+            if body_id not in bodies:
+                bodies[body_id] = np.full((n_frames, KINECT_V2.size, 3), np.nan)
+            bodies[body_id][frame] = joints
+    for number, line in lines.rest():
+        if line.strip():
+            raise DataError(path, f"line {number}: unexpected content after the last of {n_frames} frames")
+    if not bodies:
+        raise DataError(path, f"no body is tracked in any of the {n_frames} frames; expected at least one")
+    return n_frames, bodies
+
+
+def _tracked(track: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    return ~np.isnan(track[:, 0, 0])
+
+
+def _rank_bodies(bodies: dict[str, npt.NDArray[np.float64]]) -> list[str]:
+    """Body ids, main actor first (see the module docstring)."""
+    counts = {k: int(_tracked(v).sum()) for k, v in bodies.items()}
+    longest = max(counts.values())
+
+    def key(body_id: str) -> tuple[bool, float]:
+        track = bodies[body_id][_tracked(bodies[body_id])]
+        energy = float(track.var(axis=0).sum()) if len(track) > 1 else 0.0
+        return counts[body_id] * 2 >= longest, energy
+
+    return sorted(bodies, key=key, reverse=True)
+
+
+def _fill(track: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], int]:
+    """Fill untracked frames with the nearest tracked frame; return the filled count too."""
+    present = np.flatnonzero(_tracked(track))
+    missing = np.flatnonzero(~_tracked(track))
+    if len(missing) == 0:
+        return track, 0
+    filled = track.copy()
+    after = np.clip(np.searchsorted(present, missing), 0, len(present) - 1)
+    before = np.clip(after - 1, 0, len(present) - 1)
+    use_before = np.abs(present[before] - missing) <= np.abs(present[after] - missing)
+    filled[missing] = track[np.where(use_before, present[before], present[after])]
+    return filled, len(missing)
+
+
+def read_ntu_skeleton(path: Path, bodies: BodyMode = "main") -> list[Sequence]:
+    """Read one NTU RGB+D ``.skeleton`` file.
+
+    Args:
+        path: The file.
+        bodies: ``"main"``, ``"pair"`` or ``"each"`` (see the module docstring).
+
+    Raises:
+        DataError: If the file is malformed (see :func:`parse_bodies`).
+        ConfigError: If ``bodies`` is not one of the three modes.
+    """
+    if bodies not in ("main", "pair", "each"):
+        raise ConfigError(f"bodies={bodies!r}; valid: main, pair, each")
+    path = Path(path)
+    n_frames, tracks = parse_bodies(path)
+    order = _rank_bodies(tracks)
+    name = parse_name(path)
+    common: dict[str, object] = {"rate_hz": RATE_HZ, "modality": "skeleton", "source": str(path)}
+    meta: dict[str, object] = {"format": "ntu_skeleton", "bodies": len(tracks), "file_frames": n_frames}
+    if name is not None:
+        common.update(
+            label=classnames.ntu120().name(name["action"]) if 1 <= name["action"] <= 120 else None,
+            class_id=name["action"],
+            subject=name["performer"],
+            trial=name["replication"],
+        )
+        meta.update(setup=name["setup"], camera=name["camera"])
+    if bodies == "each":
+        out = []
+        for rank, body_id in enumerate(order):
+            data, filled = _fill(tracks[body_id])
+            out.append(Sequence(data=data, layout=KINECT_V2.name, meta={**meta, "body": rank, "body_id": body_id,
+                                                                          "filled_frames": filled}, **common))  # type: ignore[arg-type]
+        return out
+    main, filled = _fill(tracks[order[0]])
+    if bodies == "main":
+        return [Sequence(data=main, layout=KINECT_V2.name, meta={**meta, "filled_frames": filled}, **common)]  # type: ignore[arg-type]
+    if len(order) > 1:
+        second, filled_2 = _fill(tracks[order[1]])
+    else:
+        second, filled_2 = np.zeros_like(main), 0
+    pair = np.concatenate([main, second], axis=1)
+    return [
+        Sequence(data=pair, layout=KINECT_V2_PAIR.name, meta={**meta, "filled_frames": filled + filled_2}, **common)  # type: ignore[arg-type]
+    ]
+
+
+@register_format("ntu_skeleton", lambda p: p.suffix.lower() == ".skeleton", "NTU RGB+D .skeleton text")
+def _read_main(path: Path) -> list[Sequence]:
+    return read_ntu_skeleton(path, bodies="main")

@@ -1,0 +1,100 @@
+"""The registry of file formats: each format says which files it claims and how to read one.
+
+A new format touches ``sldml/io/`` alone: write a reader ``Path -> list[Sequence]`` and register it
+with :func:`register_format`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sldml.errors import ConfigError, DataError
+from sldml.sequence import Sequence
+
+Reader = Callable[[Path], list[Sequence]]
+Claim = Callable[[Path], bool]
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A registered file format.
+
+    Attributes:
+        name: Registry name, e.g. ``"utd_mhad"``.
+        claims: Says whether a file (by its name, or a cheap peek) is in this format.
+        read: Reads one file into one or more sequences; raises ``DataError`` on bad content.
+        description: One line for ``sldml info`` and the docs.
+    """
+
+    name: str
+    claims: Claim
+    read: Reader
+    description: str
+
+
+_FORMATS: dict[str, FileFormat] = {}
+
+
+def register_format(name: str, claims: Claim, description: str) -> Callable[[Reader], Reader]:
+    """Decorator that registers a reader under ``name``.
+
+    Formats are asked in registration order, so a specific format (one that peeks at the content)
+    must be registered before a generic one that claims by suffix alone.
+    """
+
+    def wrap(read: Reader) -> Reader:
+        if name in _FORMATS:
+            raise ConfigError(f"file format {name!r} is registered twice")
+        _FORMATS[name] = FileFormat(name, claims, read, description)
+        return read
+
+    return wrap
+
+
+def list_formats() -> list[str]:
+    """Names of the registered formats, in the order they are asked."""
+    return list(_FORMATS)
+
+
+def get_format(name: str) -> FileFormat:
+    """Look a format up by name.
+
+    Raises:
+        ConfigError: If no format has that name; the message lists the valid ones.
+    """
+    try:
+        return _FORMATS[name]
+    except KeyError:
+        raise ConfigError(f"unknown file format {name!r}; valid: {', '.join(_FORMATS)}") from None
+
+
+def detect_format(path: Path) -> FileFormat | None:
+    """The first registered format that claims ``path``, or ``None``."""
+    for fmt in _FORMATS.values():
+        if fmt.claims(path):
+            return fmt
+    return None
+
+
+def read(path: str | Path, format: str | None = None) -> list[Sequence]:
+    """Read one file into sequences, detecting its format unless one is named.
+
+    Args:
+        path: The file.
+        format: A registered format name, or ``None`` to detect it.
+
+    Raises:
+        DataError: If the file is missing, in no known format, or malformed.
+        ConfigError: If ``format`` names no registered format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "file not found" if not path.exists() else "not a file")
+    fmt = get_format(format) if format else detect_format(path)
+    if fmt is None:
+        raise DataError(
+            path, f"unknown file format; sldml reads: {', '.join(f.description for f in _FORMATS.values())}"
+        )
+    return fmt.read(path)

@@ -1,0 +1,139 @@
+"""Small composable ``Sequence -> Sequence`` transforms (pure numpy, no torch).
+
+Each function returns a new sequence and leaves its input alone. :func:`compose` chains them into
+one callable, so a pipeline is a list of small functions (as in pyskl). Geometric transforms
+(centre, scale, rotate) need a skeleton layout; they refuse channel data with a clear error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence as Seq
+from typing import Literal
+
+import numpy as np
+
+from sldml.errors import ConfigError, DataError
+from sldml.sequence import MIN_FRAMES, FloatArray, Sequence
+
+Transform = Callable[[Sequence], Sequence]
+
+
+def compose(transforms: Seq[Transform]) -> Transform:
+    """Chain transforms left to right into one."""
+
+    def run(seq: Sequence) -> Sequence:
+        for transform in transforms:
+            seq = transform(seq)
+        return seq
+
+    return run
+
+
+def resample_array(data: FloatArray, length: int) -> FloatArray:
+    """Linearly resample the first (time) axis of an array to ``length`` frames.
+
+    The first and last frames are kept; values in between are interpolated.
+    """
+    if length < 1:
+        raise ConfigError(f"resample length {length}; expected at least 1")
+    src = np.linspace(0.0, 1.0, data.shape[0])
+    dst = np.linspace(0.0, 1.0, length)
+    flat = data.reshape(data.shape[0], -1)
+    out = np.empty((length, flat.shape[1]), dtype=np.float32)
+    for column in range(flat.shape[1]):
+        out[:, column] = np.interp(dst, src, flat[:, column])
+    return out.reshape((length, *data.shape[1:]))
+
+
+def resample(seq: Sequence, length: int) -> Sequence:
+    """Resample a sequence to ``length`` frames over the same duration (``rate_hz`` follows)."""
+    if length < MIN_FRAMES:
+        raise ConfigError(f"resample length {length}; expected at least {MIN_FRAMES}")
+    return seq.replace(data=resample_array(seq.data, length), rate_hz=seq.rate_hz * length / seq.frames)
+
+
+def _require_skeleton(seq: Sequence, what: str) -> None:
+    if seq.get_layout().kind != "skeleton":
+        raise DataError(seq.source, f"{what} needs (T, J, 3) point data; layout {seq.layout!r} holds channels")
+
+
+def centre(seq: Sequence, joint: str | None = None, mode: Literal["first", "every"] = "first") -> Sequence:
+    """Translate a skeleton so that a joint is at the origin.
+
+    Args:
+        seq: A skeleton sequence.
+        joint: Joint name; default the layout's centre joint (hip centre / spine base), else the
+            mean of all joints.
+        mode: ``"first"`` subtracts the joint's position in the first frame (keeps global motion,
+            e.g. a lunge's step); ``"every"`` subtracts it frame by frame.
+    """
+    _require_skeleton(seq, "centre")
+    layout = seq.get_layout()
+    name = joint or layout.centre
+    point = seq.data[:, layout.index(name)] if name else seq.data.mean(axis=1)
+    if mode == "first":
+        offset = point[:1, None, :]
+    elif mode == "every":
+        offset = point[:, None, :]
+    else:
+        raise ConfigError(f"centre mode {mode!r}; valid: first, every")
+    return seq.replace(data=seq.data - offset)
+
+
+def body_size(seq: Sequence) -> float:
+    """Mean torso length (layout's torso joints), or the mean joint spread when it has none."""
+    _require_skeleton(seq, "body size")
+    layout = seq.get_layout()
+    if layout.torso:
+        a, b = (layout.index(n) for n in layout.torso)
+        size = float(np.linalg.norm(seq.data[:, a] - seq.data[:, b], axis=-1).mean())
+    else:
+        size = float(np.linalg.norm(seq.data - seq.data.mean(axis=1, keepdims=True), axis=-1).mean())
+    return size
+
+
+def scale_to_body(seq: Sequence, target: float = 1.0) -> Sequence:
+    """Scale a skeleton so that its body size (:func:`body_size`) becomes ``target``."""
+    size = body_size(seq)
+    if not size > 1e-9:
+        raise DataError(seq.source, "scale_to_body: body size is 0 (all torso joints coincide)")
+    return seq.replace(data=seq.data * (target / size))
+
+
+def rotate_vertical(seq: Sequence, degrees: float, up_axis: int = 1) -> Sequence:
+    """Rotate a skeleton about the vertical axis through the origin (centre it first).
+
+    Args:
+        seq: A skeleton sequence.
+        degrees: Angle, counter-clockwise seen from above.
+        up_axis: Index of the vertical coordinate (1 = y, the Kinect convention).
+    """
+    _require_skeleton(seq, "rotate_vertical")
+    if up_axis not in (0, 1, 2):
+        raise ConfigError(f"up_axis {up_axis}; valid: 0, 1, 2")
+    a, b = [i for i in range(3) if i != up_axis]
+    theta = np.deg2rad(degrees)
+    cos, sin = np.cos(theta), np.sin(theta)
+    data = seq.data.copy()
+    data[..., a] = cos * seq.data[..., a] + sin * seq.data[..., b]
+    data[..., b] = -sin * seq.data[..., a] + cos * seq.data[..., b]
+    return seq.replace(data=data)
+
+
+def crop_time(seq: Sequence, start: float, end: float) -> Sequence:
+    """Keep the part between fractions ``start`` and ``end`` (0 <= start < end <= 1) of the sequence."""
+    if not 0.0 <= start < end <= 1.0:
+        raise ConfigError(f"crop_time({start}, {end}); expected 0 <= start < end <= 1")
+    first = int(round(start * seq.frames))
+    last = max(first + MIN_FRAMES, int(round(end * seq.frames)))
+    if last > seq.frames:
+        first, last = seq.frames - MIN_FRAMES, seq.frames
+    return seq.replace(data=seq.data[first:last])
+
+
+def add_noise(seq: Sequence, sigma: float, rng: np.random.Generator) -> Sequence:
+    """Add independent Gaussian noise of standard deviation ``sigma`` (data units) to every value."""
+    if sigma < 0:
+        raise ConfigError(f"noise sigma {sigma}; expected >= 0")
+    noise = rng.normal(0.0, sigma, size=seq.data.shape).astype(np.float32)
+    return seq.replace(data=seq.data + noise)
