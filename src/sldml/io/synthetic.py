@@ -1,0 +1,403 @@
+"""The built-in synthetic dataset: seeded skeleton actions in the Kinect v1 layout, plus a wrist IMU.
+
+It is the default data of ``sldml demo`` and of the fast tests, so that every code path runs without
+a download. A small forward-kinematics body (pelvis, spine, head, two arms and two legs with the 20
+Kinect v1 joints) is driven by joint-angle curves: each action is a set of keyframed or oscillating
+angle curves over a phase from 0 to 1, interpolated smoothly (PCHIP). Simulated subjects differ in
+body size, speed, movement amplitude, timing (a monotone time warp and idle frames before and after),
+facing direction, position in front of the camera and sensor noise; each trial varies them a little.
+
+The IMU is worn on the right wrist, as UTD-MHAD's is for most actions. Its accelerometer is the
+second derivative of the wrist trajectory plus gravity, expressed in the forearm's frame (in g); its
+gyroscope is the angular velocity of the forearm's orientation (in deg/s). Skeletons are sampled at
+30 Hz and the IMU at 50 Hz from the same motion.
+
+Generation is deterministic: a (seed, subject, action, trial) tuple always gives the same sample,
+whatever else is generated alongside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.interpolate import PchipInterpolator
+from scipy.spatial.transform import Rotation
+
+from sldml.errors import ConfigError
+from sldml.layouts import IMU6, KINECT_V1
+from sldml.sequence import Sequence
+
+Array = npt.NDArray[np.float64]
+Curve = Callable[[Array], Array]
+SKELETON_RATE_HZ = 30.0
+IMU_RATE_HZ = 50.0
+GRAVITY = 9.81
+
+# Rest pose, in degrees. Arm angles: flexion raises the arm forward, abduction sideways (outwards).
+_REST = {"r_sh_abd": 8.0, "l_sh_abd": 8.0, "r_el_flex": 12.0, "l_el_flex": 12.0}
+_CHANNELS = (
+    "torso_pitch", "torso_yaw", "jump",
+    "r_sh_flex", "r_sh_abd", "r_el_flex", "r_el_abd", "l_sh_flex", "l_sh_abd", "l_el_flex", "l_el_abd",
+    "r_hip_flex", "r_hip_abd", "r_knee", "l_hip_flex", "l_hip_abd", "l_knee",
+)  # fmt: skip
+
+
+def _keys(*points: tuple[float, float]) -> Curve:
+    """A smooth curve through (phase, value) keyframes."""
+    u, v = zip(*points, strict=True)
+    interp = PchipInterpolator(np.asarray(u), np.asarray(v))
+    return lambda phase: np.asarray(interp(phase), dtype=np.float64)
+
+
+def _hold(value: float, rise: float = 0.2) -> Curve:
+    """Rise from 0 to ``value``, hold it, come back to 0."""
+    return _keys((0, 0), (rise, value), (1 - rise, value), (1, 0))
+
+
+def _smootherstep(x: Array) -> Array:
+    """0 -> 1 with zero first and second derivative at both ends (no acceleration spikes)."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * x * (x * (6 * x - 15) + 10)
+
+
+def _envelope(phase: Array) -> Array:
+    """Smooth 0 -> 1 -> 0 window with a flat middle."""
+    return _smootherstep(phase / 0.2) * _smootherstep((1 - phase) / 0.2)
+
+
+def _half(x: Array) -> Array:
+    """The positive half of a wave, squared so that its slope is continuous."""
+    return np.maximum(0.0, x) ** 2
+
+
+def _osc(amplitude: float, cycles: float, offset: float = 0.0, shift: float = 0.0) -> Curve:
+    """An oscillation inside the envelope: offset + amplitude * sin(2 pi cycles phase + shift)."""
+    return lambda p: _envelope(p) * (offset + amplitude * np.sin(2 * np.pi * cycles * p + shift))
+
+
+def _pulses(amplitude: float, cycles: float, offset: float = 0.0) -> Curve:
+    """Repeated 0 -> amplitude -> 0 pulses inside the envelope (punches, curls, jacks)."""
+    return lambda p: _envelope(p) * (offset + amplitude * (0.5 - 0.5 * np.cos(2 * np.pi * cycles * p)))
+
+
+def _mirror(action: dict[str, Curve]) -> dict[str, Curve]:
+    """The same action done with the other side of the body (yaw and abduction signs kept anatomical)."""
+    swap = {"r_": "l_", "l_": "r_"}
+    out: dict[str, Curve] = {}
+    for name, curve in action.items():
+        key = swap.get(name[:2], name[:2]) + name[2:] if name[:2] in swap else name
+        out[key] = (lambda c: (lambda p: -c(p)))(curve) if name == "torso_yaw" else curve
+    return out
+
+
+def _walk(cycles: float, hip: float, knee: float, elbow: float, jump: float) -> dict[str, Curve]:
+    return {
+        "r_hip_flex": lambda p: _envelope(p) * hip * _half(np.sin(2 * np.pi * cycles * p)),
+        "l_hip_flex": lambda p: _envelope(p) * hip * _half(-np.sin(2 * np.pi * cycles * p)),
+        "r_knee": lambda p: _envelope(p) * knee * _half(np.sin(2 * np.pi * cycles * p)),
+        "l_knee": lambda p: _envelope(p) * knee * _half(-np.sin(2 * np.pi * cycles * p)),
+        "r_sh_flex": _osc(-25, cycles),
+        "l_sh_flex": _osc(25, cycles),
+        "r_el_flex": _hold(elbow),
+        "l_el_flex": _hold(elbow),
+        "jump": lambda p: _envelope(p) * jump * np.sin(2 * np.pi * cycles * p) ** 2,
+    }
+
+
+_WAVE_RIGHT = {"r_sh_abd": _hold(135), "r_el_abd": _osc(30, 2, offset=10), "r_el_flex": _hold(10)}
+_PUNCH_RIGHT = {"r_sh_flex": _hold(85), "r_el_flex": lambda p: _envelope(p) * (110 - 105 * _half(np.sin(2 * np.pi * 2 * p)))}  # noqa: E501
+_KICK_RIGHT = {"r_hip_flex": _keys((0, 0), (0.3, 40), (0.5, 75), (0.7, 40), (1, 0)),
+               "r_knee": _keys((0, 0), (0.3, 80), (0.5, 5), (0.7, 70), (1, 0)),
+               "l_sh_abd": _hold(30), "r_sh_abd": _hold(30)}  # fmt: skip
+_THROW_RIGHT = {"r_sh_flex": _keys((0, 0), (0.45, 165), (0.58, 170), (0.8, 60), (0.92, 20), (1, 0)),
+                "r_el_flex": _keys((0, 10), (0.45, 100), (0.58, 110), (0.8, 5), (1, 10)),
+                "torso_pitch": _keys((0, 0), (0.5, -10), (0.8, 15), (1, 0))}  # fmt: skip
+_CIRCLE_RIGHT = {"r_sh_flex": _osc(28, 2, offset=80), "r_sh_abd": _osc(28, 2, offset=10, shift=np.pi / 2)}
+_SWIPE_LEFT = {"r_sh_flex": _hold(80), "r_sh_abd": _keys((0, 8), (0.3, 55), (0.45, 55), (0.7, -45), (0.8, -45), (1, 8))}
+
+ACTIONS: dict[str, dict[str, Curve]] = {
+    "wave_right": _WAVE_RIGHT,
+    "wave_left": _mirror(_WAVE_RIGHT),
+    "punch_right": _PUNCH_RIGHT,
+    "punch_left": _mirror(_PUNCH_RIGHT),
+    "kick_right": _KICK_RIGHT,
+    "kick_left": _mirror(_KICK_RIGHT),
+    "throw_right": _THROW_RIGHT,
+    "circle_cw": _CIRCLE_RIGHT,
+    "circle_ccw": {"r_sh_flex": _osc(28, 2, offset=80), "r_sh_abd": _osc(28, 2, offset=10, shift=-np.pi / 2)},
+    "swipe_left": _SWIPE_LEFT,
+    "swipe_right": {"r_sh_flex": _hold(80), "r_sh_abd": _keys((0, 8), (0.3, -45), (0.45, -45), (0.7, 55), (0.8, 55), (1, 8))},
+    "squat": {"r_hip_flex": _hold(95, 0.35), "l_hip_flex": _hold(95, 0.35), "r_knee": _hold(115, 0.35),
+              "l_knee": _hold(115, 0.35), "torso_pitch": _hold(30, 0.35), "r_sh_flex": _hold(90, 0.35),
+              "l_sh_flex": _hold(90, 0.35)},
+    "lunge": {"l_hip_flex": _hold(80, 0.3), "l_knee": _hold(90, 0.3), "r_hip_flex": _hold(-25, 0.3),
+              "r_knee": _hold(75, 0.3)},
+    "clap": {"r_sh_flex": _hold(70), "l_sh_flex": _hold(70), "r_el_flex": _hold(30), "l_el_flex": _hold(30),
+             "r_sh_abd": _pulses(35, 3, offset=-10), "l_sh_abd": _pulses(35, 3, offset=-10)},
+    "jumping_jack": {"r_sh_abd": _pulses(150, 2), "l_sh_abd": _pulses(150, 2), "r_hip_abd": _pulses(18, 2),
+                     "l_hip_abd": _pulses(18, 2), "jump": lambda p: _envelope(p) * 0.08 * np.sin(2 * np.pi * 2 * p) ** 2},
+    "bow": {"torso_pitch": _hold(65, 0.3)},
+    "hands_up": {"r_sh_flex": _hold(170, 0.3), "l_sh_flex": _hold(170, 0.3)},
+    "arm_curl": {"r_el_flex": _pulses(120, 2, offset=10), "l_el_flex": _pulses(120, 2, offset=10),
+                 "r_sh_flex": _hold(10), "l_sh_flex": _hold(10)},
+    "push": {"r_sh_flex": _hold(85), "l_sh_flex": _hold(85),
+             "r_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
+             "l_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p)))},
+    "walk_in_place": _walk(3, 35, 55, 15, 0.0),
+    "jog_in_place": _walk(4, 55, 100, 85, 0.04),
+    "twist": {"torso_yaw": _osc(35, 1.5), "r_sh_abd": _hold(80), "l_sh_abd": _hold(80)},
+    "arm_cross": {"r_sh_flex": _hold(80, 0.3), "l_sh_flex": _hold(80, 0.3), "r_sh_abd": _hold(-45, 0.3),
+                  "l_sh_abd": _hold(-45, 0.3), "r_el_flex": _hold(95, 0.3), "l_el_flex": _hold(95, 0.3)},
+}  # fmt: skip
+
+
+def list_actions() -> list[str]:
+    """The synthetic action names, in class-id order (class id = position + 1)."""
+    return list(ACTIONS)
+
+
+@dataclass(frozen=True)
+class SubjectStyle:
+    """How one simulated subject moves; drawn once per subject from the seed."""
+
+    size: float  # body-size factor on every segment length
+    speed: float  # duration factor (> 1 is slower)
+    amplitude: float  # factor on every angle's deviation from rest
+    facing_deg: float  # yaw towards the camera
+    x: float  # left-right position (m)
+    depth: float  # distance from the camera (m)
+    floor: float  # floor height in camera coordinates (m)
+    noise_m: float  # joint position noise (m)
+    rest_abd: float  # how far the arms hang from the body (deg)
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> SubjectStyle:
+        return cls(
+            size=rng.uniform(0.85, 1.15),
+            speed=rng.uniform(0.75, 1.35),
+            amplitude=rng.uniform(0.8, 1.15),
+            facing_deg=rng.uniform(-15, 15),
+            x=rng.uniform(-0.3, 0.3),
+            depth=rng.uniform(2.4, 3.2),
+            floor=rng.uniform(-1.1, -0.9),
+            noise_m=rng.uniform(0.004, 0.012),
+            rest_abd=rng.uniform(4, 14),
+        )
+
+
+# Segment lengths (m) of a 1.0-size body.
+_SEGMENTS = {"torso": 0.50, "neck": 0.22, "shoulder": 0.18, "upper": 0.29, "fore": 0.26, "hand": 0.08,
+             "hip": 0.09, "thigh": 0.43, "shin": 0.42}  # fmt: skip
+
+
+def _limb(flex: Array, abd: Array, side: float) -> Array:
+    """Limb rotation (T, 3, 3): the limb hangs along -y at 0, swings forward (+z) with flexion and
+    outwards (``side`` * x) with abduction. Its columns are the limb's own frame."""
+    return _pitch(-np.asarray(flex)) @ _roll(side * np.asarray(abd))
+
+
+def _down(rotation: Array) -> Array:
+    """The direction (T, 3) a limb with this rotation points in."""
+    return -rotation[:, :, 1]
+
+
+def _roll(deg: Array) -> Array:
+    """Rotation about z (turns -y towards +x for positive angles)."""
+    t = np.deg2rad(deg)
+    c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
+    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1), np.stack([z, z, o], -1)], -2)
+
+
+def _yaw(deg: Array) -> Array:
+    t = np.deg2rad(deg)
+    c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
+    return np.stack([np.stack([c, z, s], -1), np.stack([z, o, z], -1), np.stack([-s, z, c], -1)], -2)
+
+
+def _pitch(deg: Array) -> Array:
+    """Rotation about x that tips the upper body forward (towards +z) for positive angles."""
+    t = np.deg2rad(deg)
+    c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
+    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1), np.stack([z, s, c], -1)], -2)
+
+
+def _pose(angles: dict[str, Array], size: float) -> tuple[Array, Array]:
+    """Forward kinematics: joint positions (T, 20, 3) in the body frame (x right, y up, z forward),
+    feet on the ground at y = 0, and the right forearm's rotation (T, 3, 3) in that frame."""
+    seg = {k: v * size for k, v in _SEGMENTS.items()}
+    n = len(angles["jump"])
+    torso = _yaw(angles["torso_yaw"]) @ _pitch(angles["torso_pitch"])
+
+    def up(v: Iterable[float]) -> Array:  # a torso-relative offset, rotated with the torso
+        return np.einsum("tij,j->ti", torso, np.asarray(list(v)))
+
+    joints = np.zeros((n, 20, 3))
+    names = {name: i for i, name in enumerate(KINECT_V1.names)}
+    joints[:, names["spine"]] = up((0, 0.45 * seg["torso"], 0))
+    joints[:, names["shoulder_center"]] = up((0, seg["torso"], 0))
+    joints[:, names["head"]] = up((0, seg["torso"] + seg["neck"], 0))
+    for prefix, side in (("right", 1.0), ("left", -1.0)):
+        s = prefix[0]
+        shoulder = up((side * seg["shoulder"], seg["torso"] - 0.03, 0))
+        upper = _down(torso @ _limb(angles[f"{s}_sh_flex"], angles[f"{s}_sh_abd"], side))
+        forearm = torso @ _limb(
+            angles[f"{s}_sh_flex"] + angles[f"{s}_el_flex"], angles[f"{s}_sh_abd"] + angles[f"{s}_el_abd"], side
+        )
+        fore = _down(forearm)
+        if prefix == "right":
+            right_forearm = forearm
+        joints[:, names[f"{prefix}_shoulder"]] = shoulder
+        joints[:, names[f"{prefix}_elbow"]] = shoulder + seg["upper"] * upper
+        joints[:, names[f"{prefix}_wrist"]] = joints[:, names[f"{prefix}_elbow"]] + seg["fore"] * fore
+        joints[:, names[f"{prefix}_hand"]] = joints[:, names[f"{prefix}_wrist"]] + seg["hand"] * fore
+        hip = np.array([side * seg["hip"], -0.05, 0.0])
+        thigh = _down(_limb(angles[f"{s}_hip_flex"], angles[f"{s}_hip_abd"], side))
+        shin = _down(_limb(angles[f"{s}_hip_flex"] - angles[f"{s}_knee"], angles[f"{s}_hip_abd"], side))
+        joints[:, names[f"{prefix}_hip"]] = hip
+        joints[:, names[f"{prefix}_knee"]] = hip + seg["thigh"] * thigh
+        joints[:, names[f"{prefix}_ankle"]] = joints[:, names[f"{prefix}_knee"]] + seg["shin"] * shin
+        joints[:, names[f"{prefix}_foot"]] = joints[:, names[f"{prefix}_ankle"]] + np.array([0, -0.04, 0.1]) * size
+    # The lower ankle stands on the ground (0.08 m ankle height); jumps lift the whole body. A soft
+    # minimum (2 cm scale) hands the weight from one foot to the other without a jolt.
+    ankles = joints[:, [names["right_ankle"], names["left_ankle"]], 1]
+    lowest = -0.02 * np.logaddexp(-ankles[:, 0] / 0.02, -ankles[:, 1] / 0.02)
+    joints[..., 1] += (0.08 * size - lowest + angles["jump"])[:, None]
+    return joints, right_forearm
+
+
+def _angles(action: str, phase: Array, amplitude: float) -> dict[str, Array]:
+    curves = ACTIONS[action]
+    out = {}
+    for channel in _CHANNELS:
+        rest = _REST.get(channel, 0.0)
+        delta = curves[channel](phase) if channel in curves else np.zeros_like(phase)
+        out[channel] = rest + amplitude * delta
+    return out
+
+
+@dataclass(frozen=True)
+class _Trial:
+    duration_s: float
+    warp: float
+    idle_before: float
+    idle_after: float
+    amplitude: float
+    facing_deg: float
+
+
+def _phase(times: Array, trial: _Trial) -> Array:
+    """Phase in [0, 1] at the given times: idle, a monotone time-warped action, idle."""
+    active = trial.duration_s
+    u = _smootherstep((times - trial.idle_before) / active)  # starts and stops at rest
+    return np.clip(u + trial.warp * np.sin(2 * np.pi * u) / (2 * np.pi), 0.0, 1.0)
+
+
+def _facing(style_deg: float) -> Array:
+    """Body frame to camera frame rotation: the subject faces the camera (turned 180 deg about y)."""
+    return _yaw(np.array([style_deg + 180.0]))[0]
+
+
+def _camera(joints: Array, style: SubjectStyle, facing_deg: float) -> Array:
+    """Joint positions from the body frame to the camera frame (x, y up, z = depth)."""
+    return joints @ _facing(facing_deg).T + np.array([style.x, style.floor, style.depth])
+
+
+def _imu(wrist: Array, frame: Array, dt: float) -> Array:
+    """A wrist IMU: acc (g) and gyro (deg/s) in the sensor frame.
+
+    Args:
+        wrist: (T, 3) wrist positions in the camera frame (m).
+        frame: (T, 3, 3) camera-from-sensor rotations (the forearm's frame).
+        dt: Sample period (s).
+    """
+    accel = np.gradient(np.gradient(wrist, dt, axis=0), dt, axis=0)
+    specific = accel + np.array([0.0, GRAVITY, 0.0])  # an accelerometer at rest reads +1 g upwards
+    acc = np.einsum("tji,tj->ti", frame, specific) / GRAVITY
+    step = Rotation.from_matrix(np.einsum("tji,tjk->tik", frame[:-1], frame[1:]))
+    gyro = np.rad2deg(step.as_rotvec() / dt)
+    gyro = np.concatenate([gyro, gyro[-1:]], axis=0)
+    return np.concatenate([acc, gyro], axis=1)
+
+
+def generate(
+    n_classes: int = 20,
+    n_subjects: int = 8,
+    n_trials: int = 4,
+    seed: int = 0,
+    modalities: Iterable[str] = ("skeleton", "inertial"),
+) -> list[Sequence]:
+    """Generate the synthetic dataset.
+
+    Args:
+        n_classes: How many actions, the first ``n_classes`` of :func:`list_actions`.
+        n_subjects: Simulated subjects (numbered from 1).
+        n_trials: Trials per subject and action (numbered from 1).
+        seed: The seed; the same seed gives the same data.
+        modalities: ``"skeleton"`` (Kinect v1, 30 Hz) and / or ``"inertial"`` (wrist IMU, 50 Hz).
+
+    Returns:
+        Sequences ordered by action, subject, trial, then modality.
+
+    Raises:
+        ConfigError: On a count out of range or an unknown modality.
+    """
+    wanted = tuple(modalities)
+    unknown = sorted(set(wanted) - {"skeleton", "inertial"})
+    if unknown or not wanted:
+        raise ConfigError(f"synthetic modalities {list(wanted)}; valid: skeleton, inertial")
+    if not 1 <= n_classes <= len(ACTIONS):
+        raise ConfigError(f"synthetic n_classes {n_classes}; expected 1..{len(ACTIONS)}")
+    if n_subjects < 1 or n_trials < 1:
+        raise ConfigError(f"synthetic n_subjects {n_subjects}, n_trials {n_trials}; expected >= 1 each")
+    out: list[Sequence] = []
+    styles = [SubjectStyle.draw(np.random.default_rng([seed, subject])) for subject in range(1, n_subjects + 1)]
+    for class_id, action in enumerate(list_actions()[:n_classes], start=1):
+        for subject, style in enumerate(styles, start=1):
+            for trial in range(1, n_trials + 1):
+                rng = np.random.default_rng([seed, subject, class_id, trial])
+                out.extend(_sample(action, class_id, subject, trial, style, rng, wanted))
+    return out
+
+
+def _sample(
+    action: str,
+    class_id: int,
+    subject: int,
+    trial: int,
+    style: SubjectStyle,
+    rng: np.random.Generator,
+    modalities: tuple[str, ...],
+) -> list[Sequence]:
+    spec = _Trial(
+        duration_s=3.0 * style.speed * rng.uniform(0.9, 1.1),
+        warp=rng.uniform(-0.35, 0.35),
+        idle_before=rng.uniform(0.0, 0.4),
+        idle_after=rng.uniform(0.0, 0.4),
+        amplitude=style.amplitude * rng.uniform(0.92, 1.08),
+        facing_deg=style.facing_deg + rng.uniform(-5, 5),
+    )
+    total = spec.idle_before + spec.duration_s + spec.idle_after
+    common = {"label": action, "class_id": class_id, "subject": subject, "trial": trial,
+              "source": f"synthetic://{action}/s{subject}_t{trial}", "meta": {"format": "synthetic"}}  # fmt: skip
+    rest = dict(_REST, r_sh_abd=style.rest_abd, l_sh_abd=style.rest_abd)
+    out = []
+    for modality in modalities:
+        rate = SKELETON_RATE_HZ if modality == "skeleton" else IMU_RATE_HZ
+        times = np.arange(int(round(total * rate))) / rate
+        angles = _angles(action, _phase(times, spec), spec.amplitude)
+        for key, value in rest.items():
+            angles[key] += value - _REST[key]
+        body, forearm = _pose(angles, style.size)
+        joints = _camera(body, style, spec.facing_deg)
+        if modality == "skeleton":
+            data = joints + rng.normal(0, style.noise_m, size=joints.shape)
+            out.append(Sequence(data=data, layout=KINECT_V1.name, rate_hz=rate, modality="skeleton", **common))  # type: ignore[arg-type]
+        else:
+            wrist = joints[:, KINECT_V1.index("right_wrist")]
+            imu = _imu(wrist, _facing(spec.facing_deg) @ forearm, 1.0 / rate)
+            imu += rng.normal(0, 1, size=imu.shape) * np.array([0.02, 0.02, 0.02, 2.0, 2.0, 2.0])
+            out.append(Sequence(data=imu, layout=IMU6.name, rate_hz=rate, modality="inertial", **common))  # type: ignore[arg-type]
+    return out
