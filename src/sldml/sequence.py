@@ -44,7 +44,7 @@ class Sequence:
         DataError: If the data is not finite, has fewer than 2 frames, or does not match the layout.
     """
 
-    data: FloatArray
+    data: npt.NDArray[Any]  # any real array in; stored as read-only float32
     layout: str
     rate_hz: float
     label: str | None = None
@@ -130,6 +130,4 @@ def _check_shape(data: FloatArray, layout: Layout, source: str | None) -> None:
             f"expected {expected} ({layout.size} {what})",
         )
     if data.shape[0] < MIN_FRAMES:
-        raise DataError(
-            source, f"field 'data': {data.shape[0]} frames; expected at least {MIN_FRAMES}"
-        )
+        raise DataError(source, f"field 'data': {data.shape[0]} frames; expected at least {MIN_FRAMES}")

@@ -7,7 +7,8 @@ one callable, so a pipeline is a list of small functions (as in pyskl). Geometri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence as Seq
+from collections.abc import Callable
+from collections.abc import Sequence as Seq
 from typing import Literal
 
 import numpy as np
@@ -124,8 +125,8 @@ def crop_time(seq: Sequence, start: float, end: float) -> Sequence:
     """Keep the part between fractions ``start`` and ``end`` (0 <= start < end <= 1) of the sequence."""
     if not 0.0 <= start < end <= 1.0:
         raise ConfigError(f"crop_time({start}, {end}); expected 0 <= start < end <= 1")
-    first = int(round(start * seq.frames))
-    last = max(first + MIN_FRAMES, int(round(end * seq.frames)))
+    first = round(start * seq.frames)
+    last = max(first + MIN_FRAMES, round(end * seq.frames))
     if last > seq.frames:
         first, last = seq.frames - MIN_FRAMES, seq.frames
     return seq.replace(data=seq.data[first:last])

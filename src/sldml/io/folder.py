@@ -112,8 +112,11 @@ def read_array(
     )
 
 
-@register_format("array", lambda p: p.suffix.lower() in (".npy", ".csv") and p.name != MANIFEST,
-                 ".npy / .csv array, (T, J, 3) or (T, C)")  # fmt: skip
+@register_format(
+    "array",
+    lambda p: p.suffix.lower() in (".npy", ".csv") and p.name != MANIFEST,
+    ".npy / .csv array, (T, J, 3) or (T, C)",
+)
 def _read_one(path: Path) -> list[Sequence]:
     return [read_array(path)]
 
@@ -187,3 +190,38 @@ def read_manifest(manifest: Path) -> tuple[list[Sequence], list[tuple[str, str]]
         except DataError as err:
             skipped.append((str(target), str(err)))
     return sequences, skipped
+
+
+def write_folder(sequences: list[Sequence], folder: str | Path) -> Path:
+    """Write sequences as a generic dataset folder: one ``.npy`` per sequence plus ``manifest.csv``.
+
+    Files go to ``<folder>/<label>/<label>_s<subject>_t<trial>_<modality>.npy``; the manifest records
+    label, subject, trial, modality, layout and rate, so :func:`read_manifest` reads them back as they were.
+
+    Returns:
+        The manifest's path.
+
+    Raises:
+        DataError: If a sequence has no label, or two sequences would share a file name.
+    """
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    rows = []
+    seen: set[str] = set()
+    for seq in sequences:
+        if seq.label is None:
+            raise DataError(seq.source, "field 'label' is empty; a dataset folder needs a label per sample")
+        stem = f"{seq.label}_s{seq.subject or 0}_t{seq.trial or 0}_{seq.modality}"
+        relative = f"{seq.label}/{stem}.npy"
+        if relative in seen:
+            raise DataError(seq.source, f"two samples would both be written to {relative}")
+        seen.add(relative)
+        (root / seq.label).mkdir(exist_ok=True)
+        np.save(root / relative, seq.data, allow_pickle=False)
+        rows.append([relative, seq.label, seq.subject or "", seq.trial or "", seq.modality, seq.layout, seq.rate_hz])
+    manifest = root / MANIFEST
+    with manifest.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+        writer.writerows(rows)
+    return manifest

@@ -125,12 +125,15 @@ def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
             fields = lines.next(f"{BODY_FIELDS} body fields of frame {frame + 1}")
             if len(fields) != BODY_FIELDS:
                 raise DataError(
-                    path, f"line {lines.pos}: {len(fields)} body fields; expected {BODY_FIELDS} (body id ... tracking state)"
+                    path,
+                    f"line {lines.pos}: {len(fields)} body fields; expected {BODY_FIELDS} (body id ... tracking state)",
                 )
             body_id = fields[0]
             n_joints = lines.integer(f"the joint count of frame {frame + 1}")
             if n_joints != KINECT_V2.size:
-                raise DataError(path, f"line {lines.pos}: joint count {n_joints}; expected {KINECT_V2.size} (Kinect v2)")
+                raise DataError(
+                    path, f"line {lines.pos}: joint count {n_joints}; expected {KINECT_V2.size} (Kinect v2)"
+                )
             joints = [lines.numbers(JOINT_VALUES, joint_spec)[:3] for _ in range(n_joints)]
             if body_id not in bodies:
                 bodies[body_id] = np.full((n_frames, KINECT_V2.size, 3), np.nan)
@@ -191,34 +194,36 @@ def read_ntu_skeleton(path: Path, bodies: BodyMode = "main") -> list[Sequence]:
     n_frames, tracks = parse_bodies(path)
     order = _rank_bodies(tracks)
     name = parse_name(path)
-    common: dict[str, object] = {"rate_hz": RATE_HZ, "modality": "skeleton", "source": str(path)}
     meta: dict[str, object] = {"format": "ntu_skeleton", "bodies": len(tracks), "file_frames": n_frames}
     if name is not None:
-        common.update(
-            label=classnames.ntu120().name(name["action"]) if 1 <= name["action"] <= 120 else None,
-            class_id=name["action"],
-            subject=name["performer"],
-            trial=name["replication"],
-        )
         meta.update(setup=name["setup"], camera=name["camera"])
+    action = name["action"] if name else None
+
+    def make(data: npt.NDArray[np.float64], layout: str, **extra: object) -> Sequence:
+        return Sequence(
+            data=data,
+            layout=layout,
+            rate_hz=RATE_HZ,
+            label=classnames.ntu120().name(action) if action is not None and 1 <= action <= 120 else None,
+            class_id=action,
+            subject=name["performer"] if name else None,
+            trial=name["replication"] if name else None,
+            modality="skeleton",
+            source=str(path),
+            meta={**meta, **extra},
+        )
+
     if bodies == "each":
         out = []
         for rank, body_id in enumerate(order):
             data, filled = _fill(tracks[body_id])
-            out.append(Sequence(data=data, layout=KINECT_V2.name, meta={**meta, "body": rank, "body_id": body_id,
-                                                                          "filled_frames": filled}, **common))  # type: ignore[arg-type]
+            out.append(make(data, KINECT_V2.name, body=rank, body_id=body_id, filled_frames=filled))
         return out
     main, filled = _fill(tracks[order[0]])
     if bodies == "main":
-        return [Sequence(data=main, layout=KINECT_V2.name, meta={**meta, "filled_frames": filled}, **common)]  # type: ignore[arg-type]
-    if len(order) > 1:
-        second, filled_2 = _fill(tracks[order[1]])
-    else:
-        second, filled_2 = np.zeros_like(main), 0
-    pair = np.concatenate([main, second], axis=1)
-    return [
-        Sequence(data=pair, layout=KINECT_V2_PAIR.name, meta={**meta, "filled_frames": filled + filled_2}, **common)  # type: ignore[arg-type]
-    ]
+        return [make(main, KINECT_V2.name, filled_frames=filled)]
+    second, filled_2 = _fill(tracks[order[1]]) if len(order) > 1 else (np.zeros_like(main), 0)
+    return [make(np.concatenate([main, second], axis=1), KINECT_V2_PAIR.name, filled_frames=filled + filled_2)]
 
 
 @register_format("ntu_skeleton", lambda p: p.suffix.lower() == ".skeleton", "NTU RGB+D .skeleton text")

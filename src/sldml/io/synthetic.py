@@ -39,10 +39,24 @@ GRAVITY = 9.81
 # Rest pose, in degrees. Arm angles: flexion raises the arm forward, abduction sideways (outwards).
 _REST = {"r_sh_abd": 8.0, "l_sh_abd": 8.0, "r_el_flex": 12.0, "l_el_flex": 12.0}
 _CHANNELS = (
-    "torso_pitch", "torso_yaw", "jump",
-    "r_sh_flex", "r_sh_abd", "r_el_flex", "r_el_abd", "l_sh_flex", "l_sh_abd", "l_el_flex", "l_el_abd",
-    "r_hip_flex", "r_hip_abd", "r_knee", "l_hip_flex", "l_hip_abd", "l_knee",
-)  # fmt: skip
+    "torso_pitch",
+    "torso_yaw",
+    "jump",
+    "r_sh_flex",
+    "r_sh_abd",
+    "r_el_flex",
+    "r_el_abd",
+    "l_sh_flex",
+    "l_sh_abd",
+    "l_el_flex",
+    "l_el_abd",
+    "r_hip_flex",
+    "r_hip_abd",
+    "r_knee",
+    "l_hip_flex",
+    "l_hip_abd",
+    "l_knee",
+)
 
 
 def _keys(*points: tuple[float, float]) -> Curve:
@@ -89,7 +103,7 @@ def _mirror(action: dict[str, Curve]) -> dict[str, Curve]:
     out: dict[str, Curve] = {}
     for name, curve in action.items():
         key = swap.get(name[:2], name[:2]) + name[2:] if name[:2] in swap else name
-        out[key] = (lambda c: (lambda p: -c(p)))(curve) if name == "torso_yaw" else curve
+        out[key] = (lambda c: lambda p: -c(p))(curve) if name == "torso_yaw" else curve
     return out
 
 
@@ -108,13 +122,21 @@ def _walk(cycles: float, hip: float, knee: float, elbow: float, jump: float) -> 
 
 
 _WAVE_RIGHT = {"r_sh_abd": _hold(135), "r_el_abd": _osc(30, 2, offset=10), "r_el_flex": _hold(10)}
-_PUNCH_RIGHT = {"r_sh_flex": _hold(85), "r_el_flex": lambda p: _envelope(p) * (110 - 105 * _half(np.sin(2 * np.pi * 2 * p)))}  # noqa: E501
-_KICK_RIGHT = {"r_hip_flex": _keys((0, 0), (0.3, 40), (0.5, 75), (0.7, 40), (1, 0)),
-               "r_knee": _keys((0, 0), (0.3, 80), (0.5, 5), (0.7, 70), (1, 0)),
-               "l_sh_abd": _hold(30), "r_sh_abd": _hold(30)}  # fmt: skip
-_THROW_RIGHT = {"r_sh_flex": _keys((0, 0), (0.45, 165), (0.58, 170), (0.8, 60), (0.92, 20), (1, 0)),
-                "r_el_flex": _keys((0, 10), (0.45, 100), (0.58, 110), (0.8, 5), (1, 10)),
-                "torso_pitch": _keys((0, 0), (0.5, -10), (0.8, 15), (1, 0))}  # fmt: skip
+_PUNCH_RIGHT = {
+    "r_sh_flex": _hold(85),
+    "r_el_flex": lambda p: _envelope(p) * (110 - 105 * _half(np.sin(2 * np.pi * 2 * p))),
+}
+_KICK_RIGHT = {
+    "r_hip_flex": _keys((0, 0), (0.3, 40), (0.5, 75), (0.7, 40), (1, 0)),
+    "r_knee": _keys((0, 0), (0.3, 80), (0.5, 5), (0.7, 70), (1, 0)),
+    "l_sh_abd": _hold(30),
+    "r_sh_abd": _hold(30),
+}
+_THROW_RIGHT = {
+    "r_sh_flex": _keys((0, 0), (0.45, 165), (0.58, 170), (0.8, 60), (0.92, 20), (1, 0)),
+    "r_el_flex": _keys((0, 10), (0.45, 100), (0.58, 110), (0.8, 5), (1, 10)),
+    "torso_pitch": _keys((0, 0), (0.5, -10), (0.8, 15), (1, 0)),
+}
 _CIRCLE_RIGHT = {"r_sh_flex": _osc(28, 2, offset=80), "r_sh_abd": _osc(28, 2, offset=10, shift=np.pi / 2)}
 _SWIPE_LEFT = {"r_sh_flex": _hold(80), "r_sh_abd": _keys((0, 8), (0.3, 55), (0.45, 55), (0.7, -45), (0.8, -45), (1, 8))}
 
@@ -129,29 +151,66 @@ ACTIONS: dict[str, dict[str, Curve]] = {
     "circle_cw": _CIRCLE_RIGHT,
     "circle_ccw": {"r_sh_flex": _osc(28, 2, offset=80), "r_sh_abd": _osc(28, 2, offset=10, shift=-np.pi / 2)},
     "swipe_left": _SWIPE_LEFT,
-    "swipe_right": {"r_sh_flex": _hold(80), "r_sh_abd": _keys((0, 8), (0.3, -45), (0.45, -45), (0.7, 55), (0.8, 55), (1, 8))},
-    "squat": {"r_hip_flex": _hold(95, 0.35), "l_hip_flex": _hold(95, 0.35), "r_knee": _hold(115, 0.35),
-              "l_knee": _hold(115, 0.35), "torso_pitch": _hold(30, 0.35), "r_sh_flex": _hold(90, 0.35),
-              "l_sh_flex": _hold(90, 0.35)},
-    "lunge": {"l_hip_flex": _hold(80, 0.3), "l_knee": _hold(90, 0.3), "r_hip_flex": _hold(-25, 0.3),
-              "r_knee": _hold(75, 0.3)},
-    "clap": {"r_sh_flex": _hold(70), "l_sh_flex": _hold(70), "r_el_flex": _hold(30), "l_el_flex": _hold(30),
-             "r_sh_abd": _pulses(35, 3, offset=-10), "l_sh_abd": _pulses(35, 3, offset=-10)},
-    "jumping_jack": {"r_sh_abd": _pulses(150, 2), "l_sh_abd": _pulses(150, 2), "r_hip_abd": _pulses(18, 2),
-                     "l_hip_abd": _pulses(18, 2), "jump": lambda p: _envelope(p) * 0.08 * np.sin(2 * np.pi * 2 * p) ** 2},
+    "swipe_right": {
+        "r_sh_flex": _hold(80),
+        "r_sh_abd": _keys((0, 8), (0.3, -45), (0.45, -45), (0.7, 55), (0.8, 55), (1, 8)),
+    },
+    "squat": {
+        "r_hip_flex": _hold(95, 0.35),
+        "l_hip_flex": _hold(95, 0.35),
+        "r_knee": _hold(115, 0.35),
+        "l_knee": _hold(115, 0.35),
+        "torso_pitch": _hold(30, 0.35),
+        "r_sh_flex": _hold(90, 0.35),
+        "l_sh_flex": _hold(90, 0.35),
+    },
+    "lunge": {
+        "l_hip_flex": _hold(80, 0.3),
+        "l_knee": _hold(90, 0.3),
+        "r_hip_flex": _hold(-25, 0.3),
+        "r_knee": _hold(75, 0.3),
+    },
+    "clap": {
+        "r_sh_flex": _hold(70),
+        "l_sh_flex": _hold(70),
+        "r_el_flex": _hold(30),
+        "l_el_flex": _hold(30),
+        "r_sh_abd": _pulses(35, 3, offset=-10),
+        "l_sh_abd": _pulses(35, 3, offset=-10),
+    },
+    "jumping_jack": {
+        "r_sh_abd": _pulses(150, 2),
+        "l_sh_abd": _pulses(150, 2),
+        "r_hip_abd": _pulses(18, 2),
+        "l_hip_abd": _pulses(18, 2),
+        "jump": lambda p: _envelope(p) * 0.08 * np.sin(2 * np.pi * 2 * p) ** 2,
+    },
     "bow": {"torso_pitch": _hold(65, 0.3)},
     "hands_up": {"r_sh_flex": _hold(170, 0.3), "l_sh_flex": _hold(170, 0.3)},
-    "arm_curl": {"r_el_flex": _pulses(120, 2, offset=10), "l_el_flex": _pulses(120, 2, offset=10),
-                 "r_sh_flex": _hold(10), "l_sh_flex": _hold(10)},
-    "push": {"r_sh_flex": _hold(85), "l_sh_flex": _hold(85),
-             "r_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
-             "l_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p)))},
+    "arm_curl": {
+        "r_el_flex": _pulses(120, 2, offset=10),
+        "l_el_flex": _pulses(120, 2, offset=10),
+        "r_sh_flex": _hold(10),
+        "l_sh_flex": _hold(10),
+    },
+    "push": {
+        "r_sh_flex": _hold(85),
+        "l_sh_flex": _hold(85),
+        "r_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
+        "l_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
+    },
     "walk_in_place": _walk(3, 35, 55, 15, 0.0),
     "jog_in_place": _walk(4, 55, 100, 85, 0.04),
     "twist": {"torso_yaw": _osc(35, 1.5), "r_sh_abd": _hold(80), "l_sh_abd": _hold(80)},
-    "arm_cross": {"r_sh_flex": _hold(80, 0.3), "l_sh_flex": _hold(80, 0.3), "r_sh_abd": _hold(-45, 0.3),
-                  "l_sh_abd": _hold(-45, 0.3), "r_el_flex": _hold(95, 0.3), "l_el_flex": _hold(95, 0.3)},
-}  # fmt: skip
+    "arm_cross": {
+        "r_sh_flex": _hold(80, 0.3),
+        "l_sh_flex": _hold(80, 0.3),
+        "r_sh_abd": _hold(-45, 0.3),
+        "l_sh_abd": _hold(-45, 0.3),
+        "r_el_flex": _hold(95, 0.3),
+        "l_el_flex": _hold(95, 0.3),
+    },
+}
 
 
 def list_actions() -> list[str]:
@@ -175,6 +234,7 @@ class SubjectStyle:
 
     @classmethod
     def draw(cls, rng: np.random.Generator) -> SubjectStyle:
+        """Draw one subject's style."""
         return cls(
             size=rng.uniform(0.85, 1.15),
             speed=rng.uniform(0.75, 1.35),
@@ -189,13 +249,24 @@ class SubjectStyle:
 
 
 # Segment lengths (m) of a 1.0-size body.
-_SEGMENTS = {"torso": 0.50, "neck": 0.22, "shoulder": 0.18, "upper": 0.29, "fore": 0.26, "hand": 0.08,
-             "hip": 0.09, "thigh": 0.43, "shin": 0.42}  # fmt: skip
+_SEGMENTS = {
+    "torso": 0.50,
+    "neck": 0.22,
+    "shoulder": 0.18,
+    "upper": 0.29,
+    "fore": 0.26,
+    "hand": 0.08,
+    "hip": 0.09,
+    "thigh": 0.43,
+    "shin": 0.42,
+}
 
 
 def _limb(flex: Array, abd: Array, side: float) -> Array:
-    """Limb rotation (T, 3, 3): the limb hangs along -y at 0, swings forward (+z) with flexion and
-    outwards (``side`` * x) with abduction. Its columns are the limb's own frame."""
+    """Limb rotation (T, 3, 3), whose columns are the limb's own frame.
+
+    The limb hangs along -y at 0 and swings forward (+z) with flexion, outwards (``side`` * x) with abduction.
+    """
     return _pitch(-np.asarray(flex)) @ _roll(side * np.asarray(abd))
 
 
@@ -225,14 +296,18 @@ def _pitch(deg: Array) -> Array:
 
 
 def _pose(angles: dict[str, Array], size: float) -> tuple[Array, Array]:
-    """Forward kinematics: joint positions (T, 20, 3) in the body frame (x right, y up, z forward),
-    feet on the ground at y = 0, and the right forearm's rotation (T, 3, 3) in that frame."""
+    """Forward kinematics of one body.
+
+    Returns:
+        Joint positions (T, 20, 3) in the body frame (x right, y up, z forward) with the feet on the
+        ground at y = 0, and the right forearm's rotation (T, 3, 3) in that frame.
+    """
     seg = {k: v * size for k, v in _SEGMENTS.items()}
     n = len(angles["jump"])
     torso = _yaw(angles["torso_yaw"]) @ _pitch(angles["torso_pitch"])
 
     def up(v: Iterable[float]) -> Array:  # a torso-relative offset, rotated with the torso
-        return np.einsum("tij,j->ti", torso, np.asarray(list(v)))
+        return np.asarray(np.einsum("tij,j->ti", torso, np.asarray(list(v))), dtype=np.float64)
 
     joints = np.zeros((n, 20, 3))
     names = {name: i for i, name in enumerate(KINECT_V1.names)}
@@ -292,17 +367,19 @@ def _phase(times: Array, trial: _Trial) -> Array:
     """Phase in [0, 1] at the given times: idle, a monotone time-warped action, idle."""
     active = trial.duration_s
     u = _smootherstep((times - trial.idle_before) / active)  # starts and stops at rest
-    return np.clip(u + trial.warp * np.sin(2 * np.pi * u) / (2 * np.pi), 0.0, 1.0)
+    return np.asarray(np.clip(u + trial.warp * np.sin(2 * np.pi * u) / (2 * np.pi), 0.0, 1.0), dtype=np.float64)
 
 
 def _facing(style_deg: float) -> Array:
     """Body frame to camera frame rotation: the subject faces the camera (turned 180 deg about y)."""
-    return _yaw(np.array([style_deg + 180.0]))[0]
+    rotation: Array = _yaw(np.array([style_deg + 180.0]))[0]
+    return rotation
 
 
 def _camera(joints: Array, style: SubjectStyle, facing_deg: float) -> Array:
     """Joint positions from the body frame to the camera frame (x, y up, z = depth)."""
-    return joints @ _facing(facing_deg).T + np.array([style.x, style.floor, style.depth])
+    moved: Array = joints @ _facing(facing_deg).T + np.array([style.x, style.floor, style.depth])
+    return moved
 
 
 def _imu(wrist: Array, frame: Array, dt: float) -> Array:
@@ -380,13 +457,19 @@ def _sample(
         facing_deg=style.facing_deg + rng.uniform(-5, 5),
     )
     total = spec.idle_before + spec.duration_s + spec.idle_after
-    common = {"label": action, "class_id": class_id, "subject": subject, "trial": trial,
-              "source": f"synthetic://{action}/s{subject}_t{trial}", "meta": {"format": "synthetic"}}  # fmt: skip
+    common = {
+        "label": action,
+        "class_id": class_id,
+        "subject": subject,
+        "trial": trial,
+        "source": f"synthetic://{action}/s{subject}_t{trial}",
+        "meta": {"format": "synthetic"},
+    }
     rest = dict(_REST, r_sh_abd=style.rest_abd, l_sh_abd=style.rest_abd)
     out = []
     for modality in modalities:
         rate = SKELETON_RATE_HZ if modality == "skeleton" else IMU_RATE_HZ
-        times = np.arange(int(round(total * rate))) / rate
+        times = np.arange(round(total * rate)) / rate
         angles = _angles(action, _phase(times, spec), spec.amplitude)
         for key, value in rest.items():
             angles[key] += value - _REST[key]

@@ -48,9 +48,7 @@ def get_representation(name: str) -> Representation:
     try:
         return _REPRESENTATIONS[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown representation {name!r}; valid: {', '.join(list_representations())}"
-        ) from None
+        raise ConfigError(f"unknown representation {name!r}; valid: {', '.join(list_representations())}") from None
 
 
 def parameters(name: str) -> dict[str, Any]:

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+import scipy.io
+from typer.testing import CliRunner
+
+from sldml.cli import app
+
+runner = CliRunner()
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_info_on_utd_mhad_folder(utd_dir: Path) -> None:
+    summary = _json(["info", str(utd_dir)])
+    assert summary["by_modality"] == {"inertial": 861, "skeleton": 861}
+    assert (summary["classes"], summary["subjects"], summary["skipped"]) == (27, 8, [])
+
+
+@pytest.mark.parametrize(
+    ("name", "frames", "bodies"),
+    [
+        ("S001C001P001R001A011", 82, 1),
+        ("S001C003P008R002A058", 70, 2),
+        ("S002C001P003R001A003", 100, 1),
+        ("S003C001P015R001A034", 71, 1),
+        ("S004C002P003R001A017", 124, 1),
+    ],
+)
+def test_info_on_ntu_files(ntu_dir: Path, name: str, frames: int, bodies: int) -> None:
+    info = _json(["info", str(ntu_dir / f"{name}.skeleton")])
+    [seq] = info["sequences"]
+    assert info["format"] == "ntu_skeleton"
+    assert (seq["frames"], seq["bodies"], seq["joints"], seq["layout"]) == (frames, bodies, 25, "kinect_v2")
+
+
+def test_info_on_a_utd_file_in_text(utd_dir: Path) -> None:
+    result = runner.invoke(app, ["info", str(utd_dir / "Inertial" / "a5_s2_t3_inertial.mat")])
+    assert result.exit_code == 0
+    assert "throw" in result.stdout and "imu6" in result.stdout and "channels" in result.stdout
+
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    header = "7 0 1 1 1 1 0 0.1 -0.2 2"
+    joint = "0.1 0.2 0.3 0 0 0 0 0 0 0 0 2"
+    cases: dict[str, tuple[Path, str]] = {}
+
+    def write(name: str, text: str, expect: str) -> None:
+        path = tmp_path / name
+        path.write_text(text)
+        cases[name] = (path, expect)
+
+    write("S001C001P001R001A001.skeleton", "\n".join(["2", "1", header, "25", *[joint] * 25]), "truncated")
+    write(
+        "S001C001P001R001A002.skeleton",
+        "\n".join(["1", "1", header, "25", *[joint] * 24, "0.1 x 0.3 0 0 0 0 0 0 0 0 2"]),
+        "'x' is not a number",
+    )
+    write(
+        "S001C001P001R001A003.skeleton",
+        "\n".join(["1", "1", header, "20", *[joint] * 20]),
+        "joint count 20; expected 25",
+    )
+    write("S001C001P001R001A004.skeleton", "0\n", "frame count 0")
+    nan = np.zeros((8, 6))
+    nan[2, 3] = np.nan
+    np.save(tmp_path / "nan.npy", nan)
+    cases["nan.npy"] = (tmp_path / "nan.npy", "non-finite values")
+    scipy.io.savemat(str(tmp_path / "a1_s1_t1_skeleton.mat"), {"x": np.zeros(3)})
+    cases["a1_s1_t1_skeleton.mat"] = (tmp_path / "a1_s1_t1_skeleton.mat", "variable 'd_skel' missing")
+    cases["gone.mat"] = (tmp_path / "gone.mat", "file not found")
+    return cases
+
+
+def test_malformed_inputs_give_one_line_errors(tmp_path: Path) -> None:
+    for name, (path, expect) in _bad_files(tmp_path).items():
+        result = runner.invoke(app, ["info", str(path)])
+        assert result.exit_code == 1, name
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("error: ") and name in lines[0] and expect in lines[0], lines[0]
+        assert "Traceback" not in result.output
+
+
+def test_manifest_row_with_missing_file_is_listed_as_skipped(tmp_path: Path) -> None:
+    np.save(tmp_path / "ok.npy", np.zeros((5, 20, 3)))
+    (tmp_path / "manifest.csv").write_text("path,label\nok.npy,wave\nlost.npy,wave\n")
+    summary = _json(["info", str(tmp_path)])
+    assert summary["samples"] == 1
+    [skipped] = summary["skipped"]
+    assert "manifest.csv line 3: field 'path'" in skipped["reason"] and "lost.npy not found" in skipped["reason"]
+    text = runner.invoke(app, ["info", str(tmp_path)])
+    assert "skipped" in text.stderr and "lost.npy" in text.stderr
+
+
+def test_render_writes_an_enlarged_png(tmp_path: Path, utd_dir: Path) -> None:
+    out = tmp_path / "img.png"
+    result = runner.invoke(
+        app, ["render", str(utd_dir / "Skeleton" / "a1_s1_t1_skeleton.mat"), "-o", str(out), "--width", "32"]
+    )
+    assert result.exit_code == 0, result.output
+    pixels = matplotlib.image.imread(out)
+    assert pixels.shape[:2] == (20 * 16, 32 * 16)  # 20 joints x 32 steps, 16x enlarged to >= 512 px
+
+
+def test_render_rejects_unknown_representation(tmp_path: Path) -> None:
+    np.save(tmp_path / "a.npy", np.zeros((5, 6)))
+    result = runner.invoke(
+        app, ["render", str(tmp_path / "a.npy"), "-o", str(tmp_path / "o.png"), "--representation", "nope"]
+    )
+    assert result.exit_code == 1 and "unknown representation 'nope'; valid: compact" in result.stderr
+
+
+def test_synth_writes_a_folder_that_info_reads(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", str(tmp_path / "syn"), "--classes", "3", "--subjects", "2", "--trials", "1"])
+    assert result.exit_code == 0, result.output
+    summary = _json(["info", str(tmp_path / "syn")])
+    assert summary["by_modality"] == {"inertial": 6, "skeleton": 6}
+    assert (summary["classes"], summary["subjects"], summary["skipped"]) == (3, 2, [])

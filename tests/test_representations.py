@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sldml.errors import ConfigError, DataError
+from sldml.representations import decode_compact, encode_compact, list_representations, represent
+from sldml.sequence import Sequence
+from sldml.transforms import resample_array
+
+from .conftest import make_imu, make_skeleton
+
+
+@pytest.mark.parametrize("name", list_representations())
+@pytest.mark.parametrize("maker", [make_skeleton, make_imu])
+def test_registry_contract(name: str, maker) -> None:
+    seq = maker(frames=37, seed=1)
+    image = represent(seq, name, width=48)
+    assert image.dtype == np.float32 and image.ndim == 3 and image.shape[0] == 3 and image.shape[2] == 48
+    assert np.all(np.isfinite(image)) and image.min() >= 0.0 and image.max() <= 1.0
+    np.testing.assert_array_equal(image, represent(seq, name, width=48))
+    assert not np.array_equal(image, represent(maker(frames=37, seed=2), name, width=48))
+
+
+def test_compact_round_trip_recovers_the_resampled_sequence() -> None:
+    seq = make_skeleton(frames=40, seed=3)
+    encoded = encode_compact(seq, width=64)
+    np.testing.assert_allclose(decode_compact(encoded), resample_array(seq.data, 64), atol=1e-5)
+    same_length = encode_compact(seq, width=40)
+    np.testing.assert_allclose(decode_compact(same_length), seq.data, atol=1e-5)
+    imu = make_imu(frames=25, seed=4)
+    np.testing.assert_allclose(decode_compact(encode_compact(imu, width=25)), imu.data, atol=1e-5)
+
+
+def test_compact_layout_rows_time_columns_xyz_colours() -> None:
+    data = np.zeros((5, 20, 3), dtype=np.float32)
+    data[:, 7, 0] = np.arange(5)  # left hand x grows over time
+    data[:, 0, 2] = 4.0  # head z is constant and large
+    image = represent(Sequence(data=data, layout="kinect_v1", rate_hz=30), "compact", width=5)
+    assert image.shape == (3, 20, 5)
+    np.testing.assert_allclose(image[0, 7], np.arange(5) / 4.0)  # red = x, one global min-max
+    assert np.all(image[2, 0] == 1.0) and image[2, 1].max() == 0.0  # blue = z
+
+
+def test_compact_imu_rows_are_acc_and_gyro() -> None:
+    data = np.zeros((4, 6), dtype=np.float32)
+    data[:, 4] = 10.0  # gyro y
+    image = represent(Sequence(data=data, layout="imu6", rate_hz=50), "compact", width=4)
+    assert image.shape == (3, 2, 4)
+    assert np.all(image[1, 1] == 1.0) and image[:, 0].max() == 0.0
+
+
+def test_constant_signal_gives_zeros_not_nan() -> None:
+    seq = Sequence(data=np.ones((4, 6)), layout="imu6", rate_hz=50)
+    assert np.all(represent(seq, "compact", width=8) == 0.0)
+
+
+def test_errors_name_what_is_valid() -> None:
+    with pytest.raises(ConfigError, match="unknown representation 'fancy'; valid: compact"):
+        represent(make_imu(), "fancy")
+    with pytest.raises(ConfigError, match="has no parameter height; valid: width"):
+        represent(make_imu(), "compact", height=3)
+    with pytest.raises(DataError, match="groups of 3"):
+        represent(Sequence(data=np.zeros((4, 4)), layout="channels-4", rate_hz=1), "compact")
