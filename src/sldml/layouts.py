@@ -78,55 +78,27 @@ def _bones(pairs_1based: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple((a - 1, b - 1) for a, b in pairs_1based)
 
 
+# Both Kinect skeletons number their arm and leg joints alike: joints 5-20 (1-based) in this order.
+_LIMBS = tuple(
+    f"{side}_{joint}"
+    for side, joints in (
+        ("left", ("shoulder", "elbow", "wrist", "hand")),
+        ("right", ("shoulder", "elbow", "wrist", "hand")),
+        ("left", ("hip", "knee", "ankle", "foot")),
+        ("right", ("hip", "knee", "ankle", "foot")),
+    )
+    for joint in joints
+)
+
+# ... and connect them alike: shoulder-elbow-wrist-hand and hip-knee-ankle-foot (1-based joint numbers).
+_LIMB_BONES = [(a, a + 1) for first in (5, 9, 13, 17) for a in range(first, first + 3)]
+
 KINECT_V1 = Layout(
     name="kinect_v1",
     kind="skeleton",
-    names=(
-        "head",
-        "shoulder_center",
-        "spine",
-        "hip_center",
-        "left_shoulder",
-        "left_elbow",
-        "left_wrist",
-        "left_hand",
-        "right_shoulder",
-        "right_elbow",
-        "right_wrist",
-        "right_hand",
-        "left_hip",
-        "left_knee",
-        "left_ankle",
-        "left_foot",
-        "right_hip",
-        "right_knee",
-        "right_ankle",
-        "right_foot",
-    ),
+    names=("head", "shoulder_center", "spine", "hip_center", *_LIMBS),
     # Joint numbers as in UTD-MHAD's Skeleton_joint_order.txt (1-based), converted to 0-based.
-    bones=_bones(
-        [
-            (2, 1),
-            (3, 2),
-            (4, 3),
-            (2, 5),
-            (5, 6),
-            (6, 7),
-            (7, 8),
-            (2, 9),
-            (9, 10),
-            (10, 11),
-            (11, 12),
-            (4, 13),
-            (13, 14),
-            (14, 15),
-            (15, 16),
-            (4, 17),
-            (17, 18),
-            (18, 19),
-            (19, 20),
-        ]
-    ),
+    bones=_bones([(2, 1), (3, 2), (4, 3), (2, 5), (2, 9), (4, 13), (4, 17), *_LIMB_BONES]),
     centre="hip_center",
     torso=("shoulder_center", "hip_center"),
     units=("m",),
@@ -141,29 +113,14 @@ KINECT_V2 = Layout(
         "spine_mid",
         "neck",
         "head",
-        "left_shoulder",
-        "left_elbow",
-        "left_wrist",
-        "left_hand",
-        "right_shoulder",
-        "right_elbow",
-        "right_wrist",
-        "right_hand",
-        "left_hip",
-        "left_knee",
-        "left_ankle",
-        "left_foot",
-        "right_hip",
-        "right_knee",
-        "right_ankle",
-        "right_foot",
+        *_LIMBS,
         "spine_shoulder",
         "left_hand_tip",
         "left_thumb",
         "right_hand_tip",
         "right_thumb",
     ),
-    # NTU RGB+D joint numbers (1-based); hand tip hangs off the hand, thumb off the wrist (Kinect SDK).
+    # NTU RGB+D joint numbers (1-based); the hand tip hangs off the hand, the thumb off the wrist (Kinect SDK).
     bones=_bones(
         [
             (1, 2),
@@ -171,25 +128,14 @@ KINECT_V2 = Layout(
             (21, 3),
             (3, 4),
             (21, 5),
-            (5, 6),
-            (6, 7),
-            (7, 8),
+            (21, 9),
+            (1, 13),
+            (1, 17),
+            *_LIMB_BONES,
             (8, 22),
             (7, 23),
-            (21, 9),
-            (9, 10),
-            (10, 11),
-            (11, 12),
             (12, 24),
             (11, 25),
-            (1, 13),
-            (13, 14),
-            (14, 15),
-            (15, 16),
-            (1, 17),
-            (17, 18),
-            (18, 19),
-            (19, 20),
         ]
     ),
     centre="spine_base",

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sldml.errors import ConfigError, DataError
+from sldml.io._text import is_number
 from sldml.io.registry import register_format
 from sldml.layouts import Layout, get_layout, infer_layout
 from sldml.sequence import Sequence
@@ -40,7 +41,7 @@ def _read_csv_array(path: Path) -> npt.NDArray[np.float64]:
             rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(path, f"cannot read as CSV text ({err})") from None
-    if rows and not all(_is_number(cell) for cell in rows[0]):
+    if rows and not all(is_number(cell) for cell in rows[0]):
         rows = rows[1:]  # a header row
     if not rows:
         raise DataError(path, "0 rows of numbers; expected T >= 2 rows, one per frame")
@@ -50,18 +51,10 @@ def _read_csv_array(path: Path) -> npt.NDArray[np.float64]:
         if len(row) != width:
             raise DataError(path, f"data row {number}: {len(row)} columns; expected {width} like the first row")
         for column, cell in enumerate(row, start=1):
-            if not _is_number(cell):
+            if not is_number(cell):
                 raise DataError(path, f"data row {number}, column {column}: {cell!r} is not a number")
         values.append([float(cell) for cell in row])
     return np.asarray(values, dtype=np.float64)
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def read_array(

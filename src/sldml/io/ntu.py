@@ -33,6 +33,7 @@ import numpy.typing as npt
 
 from sldml import classnames
 from sldml.errors import ConfigError, DataError
+from sldml.io._text import is_number
 from sldml.io.registry import register_format
 from sldml.layouts import KINECT_V2, KINECT_V2_PAIR
 from sldml.sequence import Sequence
@@ -80,20 +81,12 @@ class _Lines:
         try:
             return [float(t) for t in tokens]
         except ValueError:
-            bad = next(t for t in tokens if not _is_float(t))
+            bad = next(t for t in tokens if not is_number(t))
             raise DataError(self.path, f"line {self.pos}: {bad!r} is not a number; expected {expect}") from None
 
     def rest(self) -> Iterator[tuple[int, str]]:
         for i in range(self.pos, len(self.lines)):
             yield i + 1, self.lines[i]
-
-
-def _is_float(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
 
 
 def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
