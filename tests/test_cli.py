@@ -126,3 +126,36 @@ def test_synth_writes_a_folder_that_info_reads(tmp_path: Path) -> None:
     summary = _json(["info", str(tmp_path / "syn")])
     assert summary["by_modality"] == {"inertial": 6, "skeleton": 6}
     assert (summary["classes"], summary["subjects"], summary["skipped"]) == (3, 2, [])
+
+
+def test_train_with_an_unknown_key_lists_the_valid_ones() -> None:
+    result = runner.invoke(app, ["train", "default", "train.epoch=3"])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: unknown config key(s) train.epoch") and "valid: epochs, batch_size" in line
+
+
+def test_evaluate_on_a_folder_that_is_no_run(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["evaluate", str(tmp_path)])
+    assert result.exit_code == 1 and "is not a finished sldml run: config.yaml is missing" in result.stderr
+
+
+def test_splits_baselines_only(tmp_path: Path) -> None:
+    args = [
+        "splits",
+        "default",
+        "data.synthetic_classes=8",
+        "data.synthetic_subjects=2",
+        "data.synthetic_trials=2",
+        f"output_dir={tmp_path}",
+        "--count",
+        "3",
+        "--baselines-only",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "splits-synthetic-15-5-3x-seed0.json").read_text())
+    assert len(summary["novel_classes"]) == 3 and all(len(c) == 5 for c in summary["novel_classes"])
+    for method in ("1-NN euclidean", "1-NN dtw"):
+        values = summary["methods"][method]["values"]
+        assert len(values) == 3 and summary["methods"][method]["mean"] == pytest.approx(sum(values) / 3)

@@ -3,25 +3,60 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sldml.config import PreprocessConfig
 from sldml.errors import ConfigError
-from sldml.evaluation import nearest_neighbour, one_shot_accuracy, split_one_shot
+from sldml.evaluation import euclidean_distances, one_shot_accuracy, score_distances
+from sldml.evaluation.baselines import dtw_distances, run_baseline
 from sldml.io.synthetic import generate
+from sldml.protocols import protocol_from_dict
+from sldml.transforms import resample
 
 
-def test_nearest_neighbour_on_hand_made_vectors() -> None:
+def test_one_shot_scores_on_hand_made_embeddings() -> None:
     refs = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
-    queries = np.array([[1.0, 1.0], [9.0, -1.0], [1.0, 8.0], [6.0, 0.0]])
-    index, distance = nearest_neighbour(refs, queries)
-    assert index.tolist() == [0, 1, 2, 1]
-    np.testing.assert_allclose(distance, [np.sqrt(2), np.sqrt(2), np.sqrt(5), 4.0])
-    assert one_shot_accuracy(refs, ["a", "b", "c"], queries, ["a", "b", "c", "a"]) == 0.75
+    queries = np.array([[1.0, 1.0], [9.0, -1.0], [1.0, 8.0], [6.0, 0.0], [4.0, 4.5]])
+    truth = ["a", "b", "c", "a", "b"]
+    distances = euclidean_distances(refs, queries)
+    np.testing.assert_allclose(distances[3], [6.0, 4.0, np.hypot(6, 10)])
+    result = score_distances(distances, ["a", "b", "c"], truth)
+    assert result.predictions == ["a", "b", "c", "b", "a"]
+    assert result.top1 == pytest.approx(3 / 5)
+    assert result.k == 3 and result.top5 == 1.0
+    assert result.per_class == {"a": 0.5, "b": 0.5, "c": 1.0}
+    assert result.confusion == [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    assert one_shot_accuracy(refs, ["a", "b", "c"], queries, truth) == pytest.approx(0.6)
 
 
-def test_split_one_shot_picks_reference_and_queries() -> None:
-    seqs = [s for s in generate(n_classes=4, n_subjects=2, n_trials=2) if s.modality == "skeleton"]
-    split = split_one_shot(seqs, ["punch_right", "punch_left"], reference_subject=1, reference_trial=1)
-    assert [s.label for s in split.references] == ["punch_left", "punch_right"]
-    assert all((s.subject, s.trial) == (1, 1) for s in split.references)
-    assert len(split.queries) == 2 * 3 and len(split.auxiliary) == 2 * 4
-    with pytest.raises(ConfigError, match="no reference \\(subject 9, trial 1\\) for class\\(es\\) punch_left"):
-        split_one_shot(seqs, ["punch_left"], reference_subject=9, reference_trial=1)
+def test_top_k_with_more_classes() -> None:
+    # 6 classes on a line; the query sits closest to class 0 but belongs to class 4 (5th nearest)
+    refs = np.arange(6, dtype=float)[:, None] * 10
+    result = score_distances(euclidean_distances(refs, np.array([[-1.0]])), list("abcdef"), ["e"])
+    assert (result.top1, result.top5, result.k) == (0.0, 1.0, 5)
+    result = score_distances(euclidean_distances(refs, np.array([[-1.0]])), list("abcdef"), ["f"])
+    assert result.top5 == 0.0
+
+
+def test_score_rejects_repeated_reference_labels_and_empty_queries() -> None:
+    with pytest.raises(ConfigError, match="exactly one reference per class"):
+        score_distances(np.zeros((1, 2)), ["a", "a"], ["a"])
+    with pytest.raises(ConfigError, match="0 queries"):
+        score_distances(np.zeros((0, 2)), ["a", "b"], [])
+
+
+def test_dtw_baseline_aligns_speed_changes() -> None:
+    seqs = [s for s in generate(n_classes=3, n_subjects=1, n_trials=1) if s.modality == "skeleton"]
+    wave, other = seqs[0], seqs[2]
+    slow = resample(wave, int(wave.frames * 1.5))
+    distances = dtw_distances([wave, other], [wave, slow])
+    assert distances[0, 0] == pytest.approx(0.0, abs=1e-9)
+    assert distances[1, 0] < 0.25 * distances[1, 1]
+
+
+def test_baselines_score_a_protocol_split() -> None:
+    seqs = [s for s in generate(n_classes=6, n_subjects=3, n_trials=2) if s.modality == "skeleton"]
+    protocol = protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [5, 6]})
+    split = protocol.split(seqs)
+    assert len(split.references) == 2 and len(split.queries) == 2 * 6 - 2 and len(split.auxiliary) == 4 * 6
+    for name in ("euclidean", "dtw"):
+        result = run_baseline(name, split, PreprocessConfig())
+        assert result.queries == 10 and result.top1 >= 0.9  # hip-centred synthetic actions are easy

@@ -50,6 +50,21 @@ def test_compact_imu_rows_are_acc_and_gyro() -> None:
     assert np.all(image[1, 1] == 1.0) and image[:, 0].max() == 0.0
 
 
+def test_per_sensor_scale_normalises_each_imu_row_and_still_inverts() -> None:
+    data = np.zeros((4, 6), dtype=np.float32)
+    data[:, 0] = [0.0, 1.0, 0.5, 0.0]  # acc x, in g
+    data[:, 3] = [0.0, 500.0, 250.0, 0.0]  # gyro x, in deg/s
+    seq = Sequence(data=data, layout="imu6", rate_hz=50)
+    flat = represent(seq, "compact", width=4, scale="global")
+    per_sensor = represent(seq, "compact", width=4, scale="per_sensor")
+    assert flat[0, 0].max() == pytest.approx(1 / 500)  # the gyroscope squashes the accelerometer
+    np.testing.assert_allclose(per_sensor[0, 0], [0.0, 1.0, 0.5, 0.0])
+    np.testing.assert_allclose(per_sensor[0, 1], [0.0, 1.0, 0.5, 0.0])
+    np.testing.assert_allclose(decode_compact(encode_compact(seq, 4, "per_sensor")), data, atol=1e-4)
+    skeleton = make_skeleton(9)
+    np.testing.assert_array_equal(represent(skeleton, scale="per_sensor"), represent(skeleton, scale="global"))
+
+
 def test_constant_signal_gives_zeros_not_nan() -> None:
     seq = Sequence(data=np.ones((4, 6)), layout="imu6", rate_hz=50)
     assert np.all(represent(seq, "compact", width=8) == 0.0)
@@ -58,7 +73,7 @@ def test_constant_signal_gives_zeros_not_nan() -> None:
 def test_errors_name_what_is_valid() -> None:
     with pytest.raises(ConfigError, match="unknown representation 'fancy'; valid: compact"):
         represent(make_imu(), "fancy")
-    with pytest.raises(ConfigError, match="has no parameter height; valid: width"):
+    with pytest.raises(ConfigError, match="has no parameter height; valid: width, scale"):
         represent(make_imu(), "compact", height=3)
     with pytest.raises(DataError, match="groups of 3"):
         represent(Sequence(data=np.zeros((4, 4)), layout="channels-4", rate_hz=1), "compact")

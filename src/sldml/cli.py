@@ -20,13 +20,10 @@ from rich.console import Console
 from rich.table import Table
 
 from sldml import io as sio
-from sldml import transforms
 from sldml.errors import SldmlError
-from sldml.evaluation import one_shot_accuracy, split_one_shot
 from sldml.io import synthetic
 from sldml.io.folder import MANIFEST, write_folder
 from sldml.representations import list_representations, represent
-from sldml.sequence import Sequence
 
 app = typer.Typer(
     help="sldml: recognise actions from skeleton, inertial and motion-capture signals by metric learning.",
@@ -176,49 +173,134 @@ def synth(
         console.print(f"wrote {len(sequences)} sequences and {manifest}")
 
 
-def _one_shot_row(split_sequences: list[Sequence], evaluation: list[str], prepare: Any) -> tuple[float, int]:
-    split = split_one_shot(split_sequences, evaluation, reference_subject=1, reference_trial=1)
-    refs = np.stack([represent(prepare(s)) for s in split.references])
-    queries = np.stack([represent(prepare(s)) for s in split.queries])
-    accuracy = one_shot_accuracy(
-        refs, [s.label or "" for s in split.references], queries, [s.label or "" for s in split.queries]
-    )
-    return accuracy, len(split.queries)
+def _quiet_lightning() -> None:
+    """Keep Lightning's start-up chatter (accelerator lines, tips) out of the command's output."""
+    import logging
+    import warnings
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
+def _results_table(title: str, results: dict[str, Any]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("method", "top-1 %", f"top-{results['model']['k']} %", "queries"):
+        table.add_column(column)
+    rows = [("SL-DML (learned)", results["model"])]
+    names = {"euclidean": "1-NN Euclidean on the image", "dtw": "1-NN DTW on the raw sequence"}
+    rows += [(names.get(k, k), v) for k, v in results["baselines"].items()]
+    for name, scores in rows:
+        table.add_row(name, f"{100 * scores['top1']:.1f}", f"{100 * scores['top5']:.1f}", str(scores["queries"]))
+    return table
+
+
+ConfigArg = Annotated[str, typer.Argument(help="A named config (default, paper, demo) or a YAML file.")]
+OverridesArg = Annotated[
+    list[str] | None, typer.Argument(help="Dotted overrides, e.g. train.epochs=5 data.dataset=utd_mhad.")
+]
+
+
+@app.command()
+def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
+    """Train SL-DML on a protocol's auxiliary classes and evaluate one-shot on its novel classes."""
+    with _user_errors():
+        from sldml.config import load_config
+        from sldml.training import train as train_run
+
+        cfg = load_config(config, overrides or [])
+        _quiet_lightning()
+        run_dir = train_run(cfg)
+        if run_dir is None:  # a DDP worker process: the first process reports
+            return
+        results = json.loads((run_dir / "results.json").read_text())
+        console.print(_results_table(f"{results['protocol']}: one-shot, {results['queries']} queries", results))
+        console.print(
+            f"{results['train_samples_per_s']} training samples/s, {results['wall_time_s']} s; run folder {run_dir}"
+        )
+
+
+@app.command()
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder made by `sldml train`.")],
+    protocol: Annotated[
+        str | None, typer.Option(help="Another protocol (its novel classes must be new to the run).")
+    ] = None,
+    checkpoint: Annotated[str, typer.Option(help="last or best.")] = "last",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Evaluate a trained run one-shot: top-1 / top-5, per class, confusion matrix, beside the baselines."""
+    with _user_errors():
+        from sldml.training import evaluate_run
+
+        results = evaluate_run(run_dir, protocol, checkpoint)
+        if as_json:
+            print(json.dumps(results, indent=1))
+            return
+        console.print(
+            _results_table(f"{results['protocol']} ({checkpoint}): one-shot, {results['queries']} queries", results)
+        )
+        per_class = ", ".join(f"{k} {100 * v:.0f}" for k, v in results["model"]["per_class"].items())
+        console.print(f"per class top-1 %: {per_class}")
+
+
+@app.command()
+def splits(
+    config: ConfigArg,
+    overrides: OverridesArg = None,
+    count: Annotated[int, typer.Option(help="Random class splits.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the class draw.")] = 0,
+    baselines_only: Annotated[bool, typer.Option(help="Score the baselines only (no training).")] = False,
+) -> None:
+    """Run N random class splits of the config's protocol size; report mean and std of model and baselines."""
+    with _user_errors():
+        from sldml.config import load_config
+        from sldml.evaluation.splits import run_random_splits
+
+        cfg = load_config(config, overrides or [])
+        _quiet_lightning()
+        summary, path = run_random_splits(cfg, count, seed, train_model=not baselines_only)
+        table = Table(title=f"{summary['protocol']}: {count} random class splits", title_justify="left")
+        for column in ("method", "mean top-1 %", "std", "per split"):
+            table.add_column(column)
+        for method, stats in summary["methods"].items():
+            table.add_row(
+                method,
+                f"{100 * stats['mean']:.1f}",
+                f"{100 * stats['std']:.1f}",
+                " ".join(f"{100 * v:.0f}" for v in stats["values"]),
+            )
+        console.print(table)
+        console.print(f"written to {path}")
 
 
 @app.command()
 def demo(
-    output: Annotated[Path, typer.Option(help="Folder for the demo's images.")] = Path("runs/demo"),
-    seed: Annotated[int, typer.Option()] = 0,
+    output: Annotated[Path, typer.Option(help="Folder for the run.")] = Path("runs"),
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 12,
 ) -> None:
-    """Generate the built-in data, show what the network sees, and run non-learned one-shot baselines."""
+    """Train on built-in synthetic actions, then recognise 5 held-out actions from one example each."""
     with _user_errors():
+        from sldml.config import load_config
+        from sldml.training import train as train_run
+
         start = time.perf_counter()
-        sequences = synthetic.generate(n_classes=20, n_subjects=8, n_trials=4, seed=seed)
+        cfg = load_config("demo", [f"output_dir={output}", f"train.epochs={epochs}"])
         console.print(
-            f"generated {len(sequences)} synthetic sequences (20 actions x 8 subjects x 4 trials, "
-            f"skeleton + wrist IMU) in {time.perf_counter() - start:.1f} s"
+            "sldml demo: train an embedding on 15 synthetic actions (8 subjects x 4 trials, Kinect v1 skeletons), "
+            "then recognise 5 new actions from ONE reference each (subject 1, trial 1)."
         )
-        for seq in sequences[:2]:
-            path = output / f"{seq.label}_{seq.modality}_compact.png"
-            _save_png(represent(seq), path)
-            console.print(f"wrote {path}")
-        labels = synthetic.list_actions()[:20]
-        evaluation = labels[-5:]
-        table = Table(title="one-shot top-1 on held-out synthetic actions (15 auxiliary / 5 novel, reference s1 t1)")
-        for column in ("modality", "method", "queries", "top-1 %"):
-            table.add_column(column)
-        skeleton = [s for s in sequences if s.modality == "skeleton"]
-        inertial = [s for s in sequences if s.modality == "inertial"]
-        for modality, subset, method, prepare in (
-            ("skeleton", skeleton, "1-NN Euclidean, compact image", lambda s: s),
-            ("skeleton", skeleton, "1-NN Euclidean, hip-centred compact", transforms.centre),
-            ("inertial", inertial, "1-NN Euclidean, compact image", lambda s: s),
-        ):
-            accuracy, n = _one_shot_row(subset, evaluation, prepare)
-            table.add_row(modality, method, str(n), f"{100 * accuracy:.1f}")
-        console.print(table)
-        console.print(f"chance is {100 / len(evaluation):.1f} %; total {time.perf_counter() - start:.1f} s")
+        _quiet_lightning()
+        run_dir = train_run(cfg)
+        if run_dir is None:
+            return
+        results = json.loads((run_dir / "results.json").read_text())
+        console.print(_results_table(f"one-shot recognition of 5 novel actions, {results['queries']} queries", results))
+        console.print(
+            f"chance is 20.0 %. Run folder {run_dir} (model, checkpoints, results.json, embeddings); "
+            f"total {time.perf_counter() - start:.0f} s"
+        )
 
 
 def main() -> None:

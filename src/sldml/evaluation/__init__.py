@@ -1,5 +1,5 @@
-"""Evaluation: one-shot splits and nearest-neighbour recognition."""
+"""Evaluation: one-shot metrics and the non-learned baselines."""
 
-from sldml.evaluation.oneshot import OneShotSplit, nearest_neighbour, one_shot_accuracy, split_one_shot
+from sldml.evaluation.oneshot import OneShotResult, euclidean_distances, one_shot_accuracy, score_distances
 
-__all__ = ["OneShotSplit", "nearest_neighbour", "one_shot_accuracy", "split_one_shot"]
+__all__ = ["OneShotResult", "euclidean_distances", "one_shot_accuracy", "score_distances"]

@@ -1,79 +1,115 @@
-"""One-shot recognition: pick one reference per novel class, label every query by its nearest one."""
+"""One-shot recognition metrics: every query takes the label of its nearest reference.
+
+Works on any distance matrix (queries x references), so the learned embedding, the image baseline and the
+DTW baseline are scored by the same code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from sldml.errors import ConfigError, DataError
-from sldml.sequence import Sequence
+from sldml.errors import ConfigError
+
+FloatMatrix = npt.NDArray[np.floating[Any]]
 
 
-@dataclass(frozen=True)
-class OneShotSplit:
-    """Auxiliary (training) samples, one reference per evaluation class, and the queries."""
+@dataclass
+class OneShotResult:
+    """Scores of one evaluation.
 
-    auxiliary: list[Sequence]
-    references: list[Sequence]
-    queries: list[Sequence]
-
-
-def split_one_shot(
-    sequences: Iterable[Sequence], evaluation_labels: Iterable[str], reference_subject: int, reference_trial: int
-) -> OneShotSplit:
-    """Split labelled sequences into auxiliary classes and one-shot evaluation classes.
-
-    The reference of each evaluation class is its sample of ``reference_subject``, ``reference_trial``;
-    every other sample of an evaluation class is a query.
-
-    Raises:
-        ConfigError: If an evaluation class has no samples or no such reference.
-        DataError: If a sequence has no label.
+    Attributes:
+        top1: Fraction of queries whose nearest reference has their label.
+        top5: Fraction whose label is among the ``k`` nearest references (``k`` = min(5, classes)).
+        k: The ``k`` of ``top5``.
+        per_class: Top-1 accuracy per class label.
+        labels: Class labels in reference order (rows and columns of ``confusion``).
+        confusion: ``confusion[i][j]``: queries of class i predicted as class j.
+        queries: Number of queries.
+        predictions: Predicted label per query.
     """
-    evaluation = set(evaluation_labels)
-    auxiliary, references, queries = [], {}, []
-    for seq in sequences:
-        if seq.label is None:
-            raise DataError(seq.source, "field 'label' is empty; one-shot evaluation needs labelled samples")
-        if seq.label not in evaluation:
-            auxiliary.append(seq)
-        elif seq.subject == reference_subject and seq.trial == reference_trial and seq.label not in references:
-            references[seq.label] = seq
-        else:
-            queries.append(seq)
-    missing = sorted(evaluation - set(references))
-    if missing:
-        raise ConfigError(
-            f"no reference (subject {reference_subject}, trial {reference_trial}) for class(es) {', '.join(missing)}"
-        )
-    return OneShotSplit(auxiliary, [references[k] for k in sorted(references)], queries)
+
+    top1: float
+    top5: float
+    k: int
+    per_class: dict[str, float]
+    labels: list[str]
+    confusion: list[list[int]]
+    queries: int
+    predictions: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly scores (without the per-query predictions)."""
+        return {
+            "top1": self.top1,
+            "top5": self.top5,
+            "k": self.k,
+            "queries": self.queries,
+            "per_class": self.per_class,
+            "labels": self.labels,
+            "confusion": self.confusion,
+        }
 
 
-def nearest_neighbour(
-    references: npt.NDArray[np.floating], queries: npt.NDArray[np.floating]
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
-    """Index of, and Euclidean distance to, the nearest reference row for every query row."""
+def euclidean_distances(references: FloatMatrix, queries: FloatMatrix) -> npt.NDArray[np.float64]:
+    """(queries x references) Euclidean distances between flattened rows."""
     ref = np.asarray(references, dtype=np.float64).reshape(len(references), -1)
     qry = np.asarray(queries, dtype=np.float64).reshape(len(queries), -1)
     if ref.shape[1] != qry.shape[1]:
         raise ConfigError(f"references have {ref.shape[1]} features, queries {qry.shape[1]}; expected the same")
     squared = (qry**2).sum(1)[:, None] - 2 * qry @ ref.T + (ref**2).sum(1)[None, :]
-    index = squared.argmin(axis=1)
-    return index, np.sqrt(np.maximum(squared[np.arange(len(qry)), index], 0.0))
+    return np.asarray(np.sqrt(np.maximum(squared, 0.0)), dtype=np.float64)
+
+
+def score_distances(distances: FloatMatrix, reference_labels: list[str], query_labels: list[str]) -> OneShotResult:
+    """Score a (queries x references) distance matrix; one reference per class.
+
+    Raises:
+        ConfigError: On empty input, mismatched sizes, or a repeated reference label.
+    """
+    dist = np.asarray(distances, dtype=np.float64)
+    if dist.ndim != 2 or dist.shape != (len(query_labels), len(reference_labels)):
+        raise ConfigError(
+            f"distance matrix of shape {dist.shape}; expected ({len(query_labels)}, {len(reference_labels)})"
+        )
+    if not query_labels:
+        raise ConfigError("one-shot accuracy over 0 queries is undefined")
+    if len(set(reference_labels)) != len(reference_labels):
+        raise ConfigError("one-shot evaluation needs exactly one reference per class; a label repeats")
+    refs = np.asarray(reference_labels)
+    truth = np.asarray(query_labels)
+    order = np.argsort(dist, axis=1, kind="stable")
+    predicted = refs[order[:, 0]]
+    k = min(5, len(refs))
+    in_top_k = (refs[order[:, :k]] == truth[:, None]).any(axis=1)
+    index = {label: i for i, label in enumerate(reference_labels)}
+    confusion = np.zeros((len(refs), len(refs)), dtype=int)
+    for t, p in zip(truth, predicted, strict=True):
+        if t not in index:
+            raise ConfigError(f"query label {t!r} has no reference")
+        confusion[index[t], index[p]] += 1
+    per_class = {
+        label: float(confusion[i, i] / confusion[i].sum())
+        for i, label in enumerate(reference_labels)
+        if confusion[i].sum()
+    }
+    return OneShotResult(
+        top1=float(np.mean(predicted == truth)),
+        top5=float(np.mean(in_top_k)),
+        k=k,
+        per_class=per_class,
+        labels=list(reference_labels),
+        confusion=confusion.tolist(),
+        queries=len(truth),
+        predictions=predicted.tolist(),
+    )
 
 
 def one_shot_accuracy(
-    reference_vectors: npt.NDArray[np.floating],
-    reference_labels: list[str],
-    query_vectors: npt.NDArray[np.floating],
-    query_labels: list[str],
+    reference_vectors: FloatMatrix, reference_labels: list[str], query_vectors: FloatMatrix, query_labels: list[str]
 ) -> float:
-    """Top-1 accuracy of labelling each query with its nearest reference's label."""
-    if len(query_labels) == 0:
-        raise ConfigError("one-shot accuracy over 0 queries is undefined")
-    index, _ = nearest_neighbour(reference_vectors, query_vectors)
-    predicted = np.asarray(reference_labels)[index]
-    return float(np.mean(predicted == np.asarray(query_labels)))
+    """Top-1 accuracy of labelling each query with its nearest (Euclidean) reference's label."""
+    return score_distances(euclidean_distances(reference_vectors, query_vectors), reference_labels, query_labels).top1

@@ -434,8 +434,7 @@ def generate(
     for class_id, action in enumerate(list_actions()[:n_classes], start=1):
         for subject, style in enumerate(styles, start=1):
             for trial in range(1, n_trials + 1):
-                rng = np.random.default_rng([seed, subject, class_id, trial])
-                out.extend(_sample(action, class_id, subject, trial, style, rng, wanted))
+                out.extend(_sample(action, class_id, subject, trial, style, [seed, subject, class_id, trial], wanted))
     return out
 
 
@@ -445,9 +444,10 @@ def _sample(
     subject: int,
     trial: int,
     style: SubjectStyle,
-    rng: np.random.Generator,
+    seed_key: list[int],
     modalities: tuple[str, ...],
 ) -> list[Sequence]:
+    rng = np.random.default_rng(seed_key)
     spec = _Trial(
         duration_s=3.0 * style.speed * rng.uniform(0.9, 1.1),
         warp=rng.uniform(-0.35, 0.35),
@@ -468,6 +468,8 @@ def _sample(
     rest = dict(_REST, r_sh_abd=style.rest_abd, l_sh_abd=style.rest_abd)
     out = []
     for modality in modalities:
+        # Each modality's noise has its own stream, so asking for one modality leaves the other's data as it is.
+        noise = np.random.default_rng([*seed_key, ("skeleton", "inertial").index(modality)])
         rate = SKELETON_RATE_HZ if modality == "skeleton" else IMU_RATE_HZ
         times = np.arange(round(total * rate)) / rate
         angles = _angles(action, _phase(times, spec), spec.amplitude)
@@ -476,11 +478,11 @@ def _sample(
         body, forearm = _pose(angles, style.size)
         joints = _camera(body, style, spec.facing_deg)
         if modality == "skeleton":
-            data = joints + rng.normal(0, style.noise_m, size=joints.shape)
+            data = joints + noise.normal(0, style.noise_m, size=joints.shape)
             out.append(Sequence(data=data, layout=KINECT_V1.name, rate_hz=rate, modality="skeleton", **common))  # type: ignore[arg-type]
         else:
             wrist = joints[:, KINECT_V1.index("right_wrist")]
             imu = _imu(wrist, _facing(spec.facing_deg) @ forearm, 1.0 / rate)
-            imu += rng.normal(0, 1, size=imu.shape) * np.array([0.02, 0.02, 0.02, 2.0, 2.0, 2.0])
+            imu += noise.normal(0, 1, size=imu.shape) * np.array([0.02, 0.02, 0.02, 2.0, 2.0, 2.0])
             out.append(Sequence(data=imu, layout=IMU6.name, rate_hz=rate, modality="inertial", **common))  # type: ignore[arg-type]
     return out

@@ -1,0 +1,255 @@
+"""One-shot protocols as data: which classes are auxiliary, which are novel, and which sample is the reference.
+
+A protocol is a YAML file::
+
+    name: utd-mhad-23-4
+    dataset: utd_mhad
+    evaluation: [24, 25, 26, 27]     # novel classes: class ids (ints) or labels (strings)
+    auxiliary: rest                   # or an explicit list; "rest" = every other class in the data
+    exclude: []                       # classes used nowhere (optional)
+    reference:                        # rules; the first rule whose `classes` covers a class applies
+      - {subject: 1, trial: 1}        # fields: classes ("1-60" or a list), subject, trial, setup, camera
+
+For each novel class exactly one sample must match its rule: that sample is the class's one reference and
+every other sample of the class is a query. Protocols shipped with sldml live beside this file; any other
+path works too. :meth:`Protocol.random_variants` draws protocols with the same number of novel classes at
+random, since one class split is a noisy estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sldml.errors import ConfigError
+from sldml.sequence import Sequence
+
+ClassKey = int | str
+_RULE_FIELDS = ("classes", "subject", "trial", "setup", "camera")
+
+
+def _class_key(seq: Sequence, by_id: bool) -> ClassKey | None:
+    return seq.class_id if by_id else seq.label
+
+
+def _parse_classes(value: Any, where: str) -> tuple[ClassKey, ...]:
+    if isinstance(value, str) and "-" in value and all(p.strip().isdigit() for p in value.split("-", 1)):
+        low, high = (int(p) for p in value.split("-", 1))
+        return tuple(range(low, high + 1))
+    if isinstance(value, list) and all(isinstance(v, int | str) and not isinstance(v, bool) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: expected a list of class ids / labels or a range like '1-60', got {value!r}")
+
+
+@dataclass(frozen=True)
+class ReferenceRule:
+    """Which sample of a novel class is its reference. ``None`` fields match anything."""
+
+    classes: tuple[ClassKey, ...] | None = None
+    subject: int | None = None
+    trial: int | None = None
+    setup: int | None = None
+    camera: int | None = None
+
+    def covers(self, key: ClassKey) -> bool:
+        """Whether this rule applies to a class."""
+        return self.classes is None or key in self.classes
+
+    def matches(self, seq: Sequence) -> bool:
+        """Whether a sample is the reference this rule asks for."""
+        wanted = {
+            "subject": seq.subject,
+            "trial": seq.trial,
+            "setup": seq.meta.get("setup"),
+            "camera": seq.meta.get("camera"),
+        }
+        return all(getattr(self, k) is None or getattr(self, k) == v for k, v in wanted.items())
+
+
+@dataclass(frozen=True)
+class OneShotSplit:
+    """A protocol applied to data.
+
+    Attributes:
+        auxiliary: Training samples (auxiliary classes).
+        references: One sample per novel class, in the protocol's order.
+        queries: Every other sample of the novel classes.
+    """
+
+    auxiliary: list[Sequence]
+    references: list[Sequence]
+    queries: list[Sequence]
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A one-shot protocol (see the module docstring)."""
+
+    name: str
+    dataset: str
+    evaluation: tuple[ClassKey, ...]
+    auxiliary: tuple[ClassKey, ...] | None = None  # None: every class not novel or excluded
+    exclude: tuple[ClassKey, ...] = ()
+    reference: tuple[ReferenceRule, ...] = (ReferenceRule(subject=1, trial=1),)
+
+    def __post_init__(self) -> None:
+        if not self.evaluation:
+            raise ConfigError(f"protocol {self.name}: 'evaluation' lists no class")
+        if len(set(self.evaluation)) != len(self.evaluation):
+            raise ConfigError(f"protocol {self.name}: 'evaluation' lists a class twice")
+        overlap = set(self.auxiliary or ()) & set(self.evaluation)
+        if overlap:
+            raise ConfigError(
+                f"protocol {self.name}: class(es) {', '.join(map(str, sorted(overlap, key=str)))} are both auxiliary "
+                "and evaluation; a one-shot protocol needs disjoint classes"
+            )
+        excluded = set(self.exclude) & (set(self.evaluation) | set(self.auxiliary or ()))
+        if excluded:
+            raise ConfigError(f"protocol {self.name}: excluded class(es) {sorted(excluded, key=str)} are also used")
+        if not self.reference:
+            raise ConfigError(f"protocol {self.name}: 'reference' lists no rule")
+
+    @property
+    def by_id(self) -> bool:
+        """Whether classes are named by numeric class id (else by label)."""
+        return all(isinstance(c, int) for c in self.evaluation)
+
+    def rule_for(self, key: ClassKey) -> ReferenceRule:
+        """The reference rule of a novel class."""
+        for rule in self.reference:
+            if rule.covers(key):
+                return rule
+        raise ConfigError(f"protocol {self.name}: no reference rule covers class {key}")
+
+    def split(self, sequences: Iterable[Sequence]) -> OneShotSplit:
+        """Apply the protocol to data.
+
+        Raises:
+            ConfigError: If a novel class has no samples, or not exactly one sample matches its reference rule.
+        """
+        novel = set(self.evaluation)
+        aux_classes = set(self.auxiliary) if self.auxiliary is not None else None
+        auxiliary: list[Sequence] = []
+        by_class: dict[ClassKey, list[Sequence]] = {key: [] for key in self.evaluation}
+        for seq in sequences:
+            key = _class_key(seq, self.by_id)
+            if key is None:
+                raise ConfigError(
+                    f"protocol {self.name}: sample {seq.source} has no {'class id' if self.by_id else 'label'}"
+                )
+            if key in novel:
+                by_class[key].append(seq)
+            elif key not in self.exclude and (aux_classes is None or key in aux_classes):
+                auxiliary.append(seq)
+        references: list[Sequence] = []
+        queries: list[Sequence] = []
+        for key in self.evaluation:
+            samples = by_class[key]
+            if not samples:
+                raise ConfigError(f"protocol {self.name}: evaluation class {key} has no samples in the data")
+            rule = self.rule_for(key)
+            matching = [s for s in samples if rule.matches(s)]
+            if len(matching) != 1:
+                fields = {k: v for k, v in dataclasses.asdict(rule).items() if v is not None and k != "classes"}
+                problem = "no sample" if not matching else f"{len(matching)} samples"
+                raise ConfigError(
+                    f"protocol {self.name}: {problem} of class {key} match(es) the reference rule {fields}; "
+                    "expected exactly one"
+                )
+            references.append(matching[0])
+            queries.extend(s for s in samples if s is not matching[0])
+        if not auxiliary:
+            raise ConfigError(f"protocol {self.name}: no auxiliary (training) samples in the data")
+        return OneShotSplit(auxiliary, references, queries)
+
+    def random_variants(self, classes: Iterable[ClassKey], count: int, seed: int = 0) -> list[Protocol]:
+        """``count`` protocols with as many novel classes as this one, drawn at random from ``classes``.
+
+        Auxiliary classes are the rest (minus excluded ones); reference rules are kept.
+        """
+        pool = sorted(set(classes) - set(self.exclude), key=str)
+        size = len(self.evaluation)
+        if size >= len(pool):
+            raise ConfigError(f"protocol {self.name}: cannot draw {size} novel classes from {len(pool)} classes")
+        rng = np.random.default_rng(seed)
+        out = []
+        for number in range(count):
+            chosen = sorted((pool[i] for i in rng.choice(len(pool), size, replace=False)), key=str)
+            out.append(
+                dataclasses.replace(self, name=f"{self.name}-random{number}", evaluation=tuple(chosen), auxiliary=None)
+            )
+        return out
+
+
+def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol:
+    """Build a protocol from its YAML mapping.
+
+    Raises:
+        ConfigError: On a missing or unknown key, or a malformed value.
+    """
+    valid = ("name", "dataset", "evaluation", "auxiliary", "exclude", "reference")
+    unknown = sorted(set(tree) - set(valid))
+    if unknown:
+        raise ConfigError(f"protocol {source}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
+    for key in ("name", "dataset", "evaluation"):
+        if key not in tree:
+            raise ConfigError(f"protocol {source}: missing key {key!r}")
+    auxiliary = tree.get("auxiliary", "rest")
+    rules = []
+    for number, raw in enumerate(tree.get("reference") or [], start=1):
+        if not isinstance(raw, dict) or set(raw) - set(_RULE_FIELDS):
+            raise ConfigError(
+                f"protocol {source}: reference rule {number} must be a mapping of {', '.join(_RULE_FIELDS)}"
+            )
+        fields = dict(raw)
+        if "classes" in fields:
+            fields["classes"] = _parse_classes(fields["classes"], f"protocol {source}: reference rule {number}")
+        rules.append(ReferenceRule(**fields))
+    if "reference" not in tree:
+        rules = [ReferenceRule(subject=1, trial=1)]
+    return Protocol(
+        name=str(tree["name"]),
+        dataset=str(tree["dataset"]),
+        evaluation=_parse_classes(tree["evaluation"], f"protocol {source}: evaluation"),
+        auxiliary=None if auxiliary == "rest" else _parse_classes(auxiliary, f"protocol {source}: auxiliary"),
+        exclude=_parse_classes(tree.get("exclude") or [], f"protocol {source}: exclude"),
+        reference=tuple(rules),
+    )
+
+
+def named_protocols() -> list[str]:
+    """Names of the protocols shipped with sldml."""
+    return sorted(p.name[:-5] for p in resources.files("sldml.protocols").iterdir() if p.name.endswith(".yaml"))
+
+
+def load_protocol(source: str) -> Protocol:
+    """Load a shipped protocol by name, or a protocol YAML file by path.
+
+    Raises:
+        ConfigError: If neither exists or the file is malformed.
+    """
+    path = Path(source)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ConfigError(f"protocol file {path} not found")
+        text = path.read_text(encoding="utf-8")
+    elif source in named_protocols():
+        text = resources.files("sldml.protocols").joinpath(f"{source}.yaml").read_text(encoding="utf-8")
+    else:
+        raise ConfigError(
+            f"protocol {source!r} is neither a file nor a shipped protocol; shipped: {', '.join(named_protocols())}"
+        )
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"protocol {source}: not valid YAML ({err})") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(f"protocol {source}: expected a mapping at the top level")
+    return protocol_from_dict(tree, source)

@@ -1,0 +1,323 @@
+"""Train an SL-DML model on a protocol's auxiliary classes, then evaluate one-shot recognition of its novel ones.
+
+Every run writes to its own folder (never into the data folder)::
+
+    runs/<name>-<date>-<time>/
+      config.yaml          the resolved config
+      protocol.yaml        the protocol that was used
+      classes.json         auxiliary classes, in classifier order
+      checkpoints/         Lightning checkpoints: last.ckpt, best.ckpt (lowest training loss)
+      model.safetensors    the final weights (no pickle)
+      metrics.csv          per-epoch losses (Lightning's CSV logger)
+      results.json         metrics of the model and the baselines, seed, versions, wall time, samples/s
+      embeddings.npz       reference and query embeddings with labels and source files
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+import yaml
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
+from pytorch_metric_learning.samplers import MPerClassSampler
+from safetensors.torch import load_file, save_file
+from torch.utils.data import DataLoader
+
+from sldml.config import Config, config_from_dict
+from sldml.datasets import SignalImageDataset
+from sldml.errors import ConfigError
+from sldml.evaluation.baselines import run_baseline
+from sldml.evaluation.oneshot import euclidean_distances, score_distances
+from sldml.losses import SLDMLLoss
+from sldml.models.factory import build_net
+from sldml.models.net import EmbeddingNet
+from sldml.models.resnet import load_state_dict_file
+from sldml.protocols import OneShotSplit, Protocol, load_protocol, protocol_from_dict
+from sldml.sequence import Sequence
+from sldml.sources import load_data
+from sldml.training.module import SLDMLModule, Throughput
+
+# Lightning's DDP launcher starts each worker process by running the same command again; the parent
+# passes the run folder it made through this variable so that all processes write to one folder.
+_RUN_DIR_ENV = "SLDML_RUN_DIR"
+
+
+def class_label(seq: Sequence) -> str:
+    """The class name a sample is scored under (its label, else its class id)."""
+    return seq.label if seq.label is not None else str(seq.class_id)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages a result depends on."""
+    out = {"python": platform.python_version()}
+    for package in ("sldml", "torch", "torchvision", "lightning", "pytorch-metric-learning", "numpy", "dtaidistance"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def _new_run_dir(config: Config) -> Path:
+    inherited = os.environ.get(_RUN_DIR_ENV)
+    if inherited:
+        return Path(inherited)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    path = Path(config.output_dir) / f"{config.name}-{stamp}"
+    path.mkdir(parents=True, exist_ok=False)
+    os.environ[_RUN_DIR_ENV] = str(path.resolve())
+    return path
+
+
+def embed(net: EmbeddingNet, sequences: list[Sequence], config: Config) -> np.ndarray:
+    """Embeddings (N, embedding_dim) of sequences, with the run's preprocessing, in evaluation mode."""
+    dataset = SignalImageDataset(sequences, config.preprocess, [0] * len(sequences), None)
+    device = next(net.parameters()).device
+    net.eval()
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(dataset), config.evaluate.batch_size):
+            images = torch.stack(
+                [dataset[i][0] for i in range(start, min(start + config.evaluate.batch_size, len(dataset)))]
+            )
+            chunks.append(net.embed(images.to(device)).float().cpu().numpy())
+    return np.concatenate(chunks) if chunks else np.zeros((0, config.model.embedding_dim), dtype=np.float32)
+
+
+def evaluate_split(
+    net: EmbeddingNet, split: OneShotSplit, config: Config, run_dir: Path | None = None
+) -> dict[str, Any]:
+    """One-shot scores of the model and the configured baselines on a split; saves embeddings to ``run_dir``."""
+    references, queries = embed(net, split.references, config), embed(net, split.queries, config)
+    ref_labels = [class_label(s) for s in split.references]
+    query_labels = [class_label(s) for s in split.queries]
+    model = score_distances(euclidean_distances(references, queries), ref_labels, query_labels)
+    if run_dir is not None:
+        np.savez(
+            run_dir / "embeddings.npz",
+            reference_embeddings=references,
+            reference_labels=np.array(ref_labels),
+            reference_sources=np.array([str(s.source) for s in split.references]),
+            query_embeddings=queries,
+            query_labels=np.array(query_labels),
+            query_sources=np.array([str(s.source) for s in split.queries]),
+        )
+    baselines = {name: run_baseline(name, split, config.preprocess).summary() for name in config.evaluate.baselines}
+    return {
+        "references": len(ref_labels),
+        "queries": len(query_labels),
+        "evaluation_classes": ref_labels,
+        "model": model.summary(),
+        "baselines": baselines,
+    }
+
+
+def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
+    """The YAML mapping of a protocol (inverse of :func:`~sldml.protocols.protocol_from_dict`)."""
+    rules = []
+    for rule in protocol.reference:
+        fields = {k: v for k, v in vars(rule).items() if v is not None}
+        if "classes" in fields:
+            fields["classes"] = list(fields["classes"])
+        rules.append(fields)
+    return {
+        "name": protocol.name,
+        "dataset": protocol.dataset,
+        "evaluation": list(protocol.evaluation),
+        "auxiliary": "rest" if protocol.auxiliary is None else list(protocol.auxiliary),
+        "exclude": list(protocol.exclude),
+        "reference": rules,
+    }
+
+
+def _loader(split: OneShotSplit, classes: list[str], config: Config) -> DataLoader[Any]:
+    targets = [classes.index(class_label(s)) for s in split.auxiliary]
+    dataset = SignalImageDataset(split.auxiliary, config.preprocess, targets, config.augment)
+    m = config.train.m_per_class
+    # MPerClassSampler fills a batch with m samples of each of batch/m classes: with few auxiliary
+    # classes (3/24 splits) the batch shrinks to what they can fill.
+    batch = min(config.train.batch_size, m * len(classes))
+    batch -= batch % m
+    if batch < 2:
+        raise ConfigError(f"train.m_per_class={m} with {len(classes)} auxiliary class(es) gives batches of {batch}")
+    sampler = MPerClassSampler(targets, m=m, batch_size=batch, length_before_new_iter=max(len(dataset), batch))
+    return DataLoader(
+        dataset,
+        batch_size=batch,
+        sampler=sampler,
+        num_workers=config.train.num_workers,
+        drop_last=True,
+        persistent_workers=config.train.num_workers > 0,
+    )
+
+
+def train(config: Config, sequences: list[Sequence] | None = None, protocol: Protocol | None = None) -> Path | None:
+    """Train on the auxiliary classes of ``protocol`` (default: ``config.protocol``) and evaluate.
+
+    Args:
+        config: The experiment.
+        sequences: The samples (default: load ``config.data``).
+        protocol: The protocol (default: load ``config.protocol``).
+
+    Returns:
+        The run folder; ``None`` in the worker processes of a multi-process (DDP) run, where the first
+        process alone evaluates and writes the results.
+    """
+    start = time.perf_counter()
+    skipped: list[str] = []
+    if sequences is None:
+        sequences, skipped = load_data(config.data)
+    protocol = protocol or load_protocol(config.protocol)
+    split = protocol.split(sequences)
+    classes = sorted({class_label(s) for s in split.auxiliary})
+    run_dir = _new_run_dir(config)
+    L.seed_everything(config.train.seed, workers=True, verbose=False)
+    loader = _loader(split, classes, config)
+    net = build_net(config, len(classes))
+    loss = SLDMLLoss(config.loss.alpha, config.loss.beta, config.loss.margin, config.loss.miner_epsilon)
+    module = SLDMLModule(net, loss, config.optim, config.train.epochs)
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="best", monitor="train_loss", mode="min", save_last=True
+    )
+    throughput = Throughput()
+    trainer = L.Trainer(
+        max_epochs=config.train.epochs,
+        accelerator=config.train.accelerator,
+        devices=config.train.devices,
+        num_nodes=config.train.num_nodes,
+        strategy=config.train.strategy,
+        precision=config.train.precision,  # type: ignore[arg-type]
+        deterministic="warn" if config.train.deterministic else False,
+        logger=CSVLogger(run_dir, name="", version=""),
+        callbacks=[checkpoints, throughput],
+        enable_progress_bar=config.train.progress,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+        default_root_dir=run_dir,
+    )
+    trainer.fit(module, loader)
+    train_seconds = time.perf_counter() - start
+    if not trainer.is_global_zero:
+        return None
+    os.environ.pop(_RUN_DIR_ENV, None)
+    net = net.cpu()
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(run_dir / "model.safetensors"))
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    (run_dir / "protocol.yaml").write_text(yaml.safe_dump(protocol_to_dict(protocol), sort_keys=False))
+    (run_dir / "classes.json").write_text(json.dumps(classes, indent=1))
+    results = evaluate_split(net, split, config, run_dir)
+    results.update(
+        protocol=protocol.name,
+        auxiliary_classes=classes,
+        checkpoint="last",
+        seed=config.train.seed,
+        epochs=config.train.epochs,
+        world_size=trainer.world_size,
+        train_steps=trainer.global_step,
+        train_samples_per_s=round(throughput.samples_per_second, 1),
+        train_seconds=round(train_seconds, 1),
+        wall_time_s=round(time.perf_counter() - start, 1),
+        skipped_files=skipped,
+        versions=versions(),
+    )
+    (run_dir / "results.json").write_text(json.dumps(results, indent=1))
+    return run_dir
+
+
+@dataclass
+class Run:
+    """A trained run loaded back: its config, protocol, auxiliary classes and network."""
+
+    path: Path
+    config: Config
+    protocol: Protocol
+    classes: list[str]
+    net: EmbeddingNet
+
+
+def load_run(path: str | Path, checkpoint: str = "last") -> Run:
+    """Load a run folder (or a checkpoint file inside one).
+
+    Args:
+        path: The run folder, or a ``.ckpt`` / ``.safetensors`` file in it (or in its ``checkpoints/``).
+        checkpoint: ``last`` (``model.safetensors``, the final weights) or ``best`` (``checkpoints/best.ckpt``);
+            ignored when ``path`` is a file.
+
+    Raises:
+        ConfigError: If the folder is not a finished run, or the weights do not fit its config.
+    """
+    given = Path(path)
+    run_dir = (
+        given.parent.parent if given.parent.name == "checkpoints" else (given.parent if given.is_file() else given)
+    )
+    for required in ("config.yaml", "classes.json", "protocol.yaml"):
+        if not (run_dir / required).is_file():
+            raise ConfigError(f"{run_dir} is not a finished sldml run: {required} is missing")
+    config = config_from_dict(yaml.safe_load((run_dir / "config.yaml").read_text()))
+    protocol = protocol_from_dict(
+        yaml.safe_load((run_dir / "protocol.yaml").read_text()), str(run_dir / "protocol.yaml")
+    )
+    classes = json.loads((run_dir / "classes.json").read_text())
+    net = build_net(config, len(classes), pretrained=False)
+    if given.is_file():
+        weights = given
+    elif checkpoint == "last":
+        weights = run_dir / "model.safetensors"
+    elif checkpoint == "best":
+        weights = run_dir / "checkpoints" / "best.ckpt"
+    else:
+        raise ConfigError(f"checkpoint={checkpoint!r}; valid: last, best")
+    if not weights.is_file():
+        raise ConfigError(f"weights file {weights} not found")
+    if weights.suffix == ".safetensors":
+        state = load_file(str(weights))
+    else:
+        state = {k.removeprefix("net."): v for k, v in load_state_dict_file(weights).items() if k.startswith("net.")}
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as err:
+        raise ConfigError(f"weights {weights} do not fit the run's model: {str(err).splitlines()[0]}") from None
+    net.eval()
+    return Run(run_dir, config, protocol, classes, net)
+
+
+def evaluate_run(
+    path: str | Path,
+    protocol: str | None = None,
+    checkpoint: str = "last",
+    sequences: list[Sequence] | None = None,
+) -> dict[str, Any]:
+    """Evaluate a trained run one-shot, on its own protocol or another whose novel classes it never trained on.
+
+    Writes ``evaluation-<protocol>-<checkpoint>.json`` into the run folder and returns its content.
+
+    Raises:
+        ConfigError: If the protocol's evaluation classes include classes the run trained on.
+    """
+    run = load_run(path, checkpoint)
+    chosen = load_protocol(protocol) if protocol else run.protocol
+    if sequences is None:
+        sequences, _ = load_data(run.config.data)
+    split = chosen.split(sequences)
+    seen = sorted({class_label(s) for s in split.references} & set(run.classes))
+    if seen:
+        raise ConfigError(
+            f"protocol {chosen.name}: evaluation class(es) {', '.join(seen)} were training classes of "
+            f"{run.path}; one-shot evaluation needs novel classes"
+        )
+    results = evaluate_split(run.net, split, run.config)
+    results.update(protocol=chosen.name, checkpoint=checkpoint if not Path(path).is_file() else str(path))
+    (run.path / f"evaluation-{chosen.name}-{checkpoint}.json").write_text(json.dumps(results, indent=1))
+    return results

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from sldml.errors import ConfigError
+from sldml.models import EmbeddingNet, create_backbone, list_backbones
+from sldml.models.resnet import imagenet_weights_path
+
+
+@pytest.mark.parametrize("name", list_backbones())
+def test_every_backbone_runs_forward_and_backward(name: str) -> None:
+    torch.manual_seed(0)
+    backbone = create_backbone(name)
+    assert backbone.input_kind in ("image", "sequence")
+    x = torch.rand(4, 3, 20, 32, requires_grad=False)
+    features = backbone(x)
+    assert features.shape == (4, backbone.num_features)
+    features.sum().backward()
+    grads = [p.grad for p in backbone.parameters() if p.requires_grad]
+    assert all(g is not None for g in grads) and any(float(g.abs().sum()) > 0 for g in grads)
+
+
+def test_small_stem_keeps_joint_rows() -> None:
+    small, imagenet = create_backbone("resnet18"), create_backbone("resnet18", stem="imagenet")
+    x = torch.rand(1, 3, 20, 64)
+    assert small.net.conv1.stride == (1, 1) and small.net.conv1.kernel_size == (3, 3)
+    assert small.net.layer1(small.net.maxpool(small.net.relu(small.net.bn1(small.net.conv1(x))))).shape[-2:] == (10, 32)
+    assert imagenet.net.layer1(imagenet.net.maxpool(imagenet.net.relu(imagenet.net.bn1(imagenet.net.conv1(x))))).shape[
+        -2:
+    ] == (5, 16)
+
+
+def test_embedding_net_shapes_and_resize() -> None:
+    net = EmbeddingNet(create_backbone("resnet18"), embedding_dim=128, num_classes=7, resize=40)
+    net.eval()
+    embeddings, logits = net(torch.rand(2, 3, 20, 64))
+    assert embeddings.shape == (2, 128) and logits is not None and logits.shape == (2, 7)
+
+
+def test_pretrained_from_a_local_file(tmp_path: Path) -> None:
+    source = create_backbone("resnet18")
+    path = tmp_path / "weights.pt"
+    torch.save(source.net.state_dict(), path)
+    loaded = create_backbone("resnet18", pretrained=str(path))
+    for (name, a), (_, b) in zip(source.net.state_dict().items(), loaded.net.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_pretrained_errors(tmp_path: Path) -> None:
+    if not imagenet_weights_path().exists():
+        with pytest.raises(ConfigError, match=r"ImageNet weights are not on disk .* sldml never downloads"):
+            create_backbone("resnet18", pretrained="imagenet")
+    with pytest.raises(ConfigError, match=r"weights file .*nope.pt not found"):
+        create_backbone("resnet18", pretrained=str(tmp_path / "nope.pt"))
+    bad = tmp_path / "bad.pt"
+    torch.save({"conv1.weight": torch.zeros(1)}, bad)
+    with pytest.raises(ConfigError, match=r"weights do not fit resnet18"):
+        create_backbone("resnet18", pretrained=str(bad))
+    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: resnet18"):
+        create_backbone("vgg")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sldml.errors import ConfigError
+from sldml.io.synthetic import generate
+from sldml.protocols import load_protocol, named_protocols, protocol_from_dict
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return [s for s in generate(n_classes=6, n_subjects=3, n_trials=2) if s.modality == "skeleton"]
+
+
+def test_shipped_protocols_load() -> None:
+    names = named_protocols()
+    for k in (4, 8, 12, 16, 20, 24):
+        assert f"utd-mhad-{27 - k}-{k}" in names
+        protocol = load_protocol(f"utd-mhad-{27 - k}-{k}")
+        assert protocol.evaluation == tuple(range(28 - k, 28))
+    ntu = load_protocol("ntu120-oneshot")
+    assert ntu.evaluation == tuple(range(1, 120, 6)) and len(ntu.evaluation) == 20
+    assert ntu.rule_for(7).setup == 1 and ntu.rule_for(67).setup == 18
+    dev = load_protocol("ntu120-oneshot-dev")
+    assert dev.evaluation == tuple(range(2, 120, 6)) and set(dev.exclude) == set(ntu.evaluation)
+
+
+def test_split_reference_and_queries(synthetic) -> None:
+    protocol = protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [2, 5]})
+    split = protocol.split(synthetic)
+    assert [s.class_id for s in split.references] == [2, 5]
+    assert all((s.subject, s.trial) == (1, 1) for s in split.references)
+    assert len(split.queries) == 2 * 5 and {s.class_id for s in split.queries} == {2, 5}
+    assert {s.class_id for s in split.auxiliary} == {1, 3, 4, 6}
+
+
+def test_overlapping_classes_are_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"class\(es\) 3 are both auxiliary and evaluation"):
+        protocol_from_dict({"name": "bad", "dataset": "x", "evaluation": [3, 4], "auxiliary": [1, 2, 3]})
+
+
+def test_missing_reference_is_rejected(synthetic) -> None:
+    protocol = protocol_from_dict(
+        {"name": "t", "dataset": "synthetic", "evaluation": [2], "reference": [{"subject": 9, "trial": 1}]}
+    )
+    with pytest.raises(
+        ConfigError, match=r"no sample of class 2 match\(es\) the reference rule \{'subject': 9, 'trial': 1\}"
+    ):
+        protocol.split(synthetic)
+    with pytest.raises(ConfigError, match=r"evaluation class 99 has no samples"):
+        protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [99]}).split(synthetic)
+
+
+def test_rules_by_class_range(synthetic) -> None:
+    protocol = protocol_from_dict(
+        {
+            "name": "t",
+            "dataset": "synthetic",
+            "evaluation": [1, 6],
+            "reference": [{"classes": "1-3", "subject": 2, "trial": 2}, {"classes": [6], "subject": 3, "trial": 1}],
+        }
+    )
+    split = protocol.split(synthetic)
+    assert [(s.class_id, s.subject, s.trial) for s in split.references] == [(1, 2, 2), (6, 3, 1)]
+
+
+def test_random_variants_keep_size_and_exclusions() -> None:
+    protocol = load_protocol("utd-mhad-23-4")
+    variants = protocol.random_variants(range(1, 28), 10, seed=1)
+    assert len({v.evaluation for v in variants}) == 10
+    assert all(len(v.evaluation) == 4 and v.auxiliary is None for v in variants)
+    assert variants[0].evaluation == protocol.random_variants(range(1, 28), 10, seed=1)[0].evaluation
+
+
+def test_bad_protocol_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"shipped: .*utd-mhad-23-4"):
+        load_protocol("utd-mhad-99-1")
+    path = tmp_path / "p.yaml"
+    path.write_text("name: x\ndataset: y\nevaluation: [1]\nsplits: 3\n")
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) splits; valid: name, dataset"):
+        load_protocol(str(path))
+
+
+def test_utd_protocol_on_real_data(utd_dir: Path) -> None:
+    from sldml.io import load_folder
+
+    skeletons = [s for s in load_folder(utd_dir).sequences if s.modality == "skeleton"]
+    split = load_protocol("utd-mhad-23-4").split(skeletons)
+    assert [s.label for s in split.references] == ["sit2stand", "stand2sit", "lunge", "squat"]
+    assert len(split.queries) == 123  # as FINDINGS.md counts
+    split = load_protocol("utd-mhad-7-20").split(skeletons)
+    assert len(split.queries) == 617

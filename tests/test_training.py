@@ -1,0 +1,125 @@
+"""A tiny end-to-end training run on synthetic data, shared by the tests below (about 15 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sldml.config import load_config
+from sldml.errors import ConfigError
+from sldml.io.synthetic import generate
+from sldml.training import evaluate_run, load_run, train
+from sldml.training.run import embed
+
+TINY = [
+    "data.synthetic_classes=18",
+    "data.synthetic_subjects=3",
+    "data.synthetic_trials=2",
+    "train.epochs=5",
+    "train.batch_size=16",
+    "train.progress=false",
+    "evaluate.baselines=[euclidean]",
+]
+
+
+def _protocol(tmp: Path) -> str:
+    path = tmp / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"name": "tiny", "dataset": "synthetic", "evaluation": [16, 17, 18]}))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("runs")
+    config = load_config("default", [*TINY, f"output_dir={tmp}", f"protocol={_protocol(tmp)}"])
+    run = train(config)
+    assert run is not None
+    return run
+
+
+def test_tiny_run_beats_chance(run_dir: Path) -> None:
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["queries"] == 3 * 5 and results["references"] == 3
+    assert results["model"]["top1"] >= 1 / 3 + 0.25  # chance is 1/3
+    assert results["world_size"] == 1 and results["train_steps"] == 5 * (15 * 6 // 16)
+    assert results["train_samples_per_s"] > 0 and results["seed"] == 0
+    assert set(results["baselines"]) == {"euclidean"}
+    assert (
+        results["auxiliary_classes"] == sorted(results["auxiliary_classes"]) and len(results["auxiliary_classes"]) == 15
+    )
+    for name in (
+        "config.yaml",
+        "protocol.yaml",
+        "classes.json",
+        "model.safetensors",
+        "metrics.csv",
+        "embeddings.npz",
+        "checkpoints/last.ckpt",
+        "checkpoints/best.ckpt",
+    ):
+        assert (run_dir / name).is_file(), name
+    assert "train_loss" in (run_dir / "metrics.csv").read_text().splitlines()[0]
+
+
+def test_checkpoint_reloads_with_identical_embeddings(run_dir: Path) -> None:
+    saved = np.load(run_dir / "embeddings.npz", allow_pickle=False)
+    from_weights = load_run(run_dir)
+    from_ckpt = load_run(run_dir / "checkpoints" / "last.ckpt")
+    split = from_weights.protocol.split([s for s in generate(18, 3, 2) if s.modality == "skeleton"])
+    a = embed(from_weights.net, split.references, from_weights.config)
+    b = embed(from_ckpt.net, split.references, from_ckpt.config)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, saved["reference_embeddings"], atol=1e-6)
+    assert list(saved["reference_labels"]) == [s.label for s in split.references]
+
+
+def test_same_seed_same_run(run_dir: Path, tmp_path: Path) -> None:
+    config = load_config("default", [*TINY, f"output_dir={tmp_path}", f"protocol={_protocol(tmp_path)}"])
+    again = train(config)
+    assert again is not None
+    first = np.load(run_dir / "embeddings.npz")["query_embeddings"]
+    second = np.load(again / "embeddings.npz")["query_embeddings"]
+    np.testing.assert_allclose(first, second, atol=1e-5)
+
+
+def test_evaluate_refuses_training_classes(run_dir: Path, tmp_path: Path) -> None:
+    results = evaluate_run(run_dir)
+    assert results["model"]["top1"] == json.loads((run_dir / "results.json").read_text())["model"]["top1"]
+    leaky = tmp_path / "leaky.yaml"
+    leaky.write_text(yaml.safe_dump({"name": "leaky", "dataset": "synthetic", "evaluation": [1, 2]}))
+    with pytest.raises(ConfigError, match="were training classes"):
+        evaluate_run(run_dir, protocol=str(leaky))
+    with pytest.raises(ConfigError, match="is not a finished sldml run"):
+        load_run(tmp_path)
+
+
+def test_ddp_on_two_cpu_processes(tmp_path: Path) -> None:
+    """Multi-process training is Lightning's DDP strategy, chosen by config (gloo on CPU)."""
+    sldml = Path(sys.executable).parent / "sldml"
+    args = [
+        str(sldml),
+        "train",
+        "default",
+        *TINY,
+        "train.epochs=2",
+        "train.devices=2",
+        "train.strategy=ddp",
+        "train.accelerator=cpu",
+        f"output_dir={tmp_path}",
+        f"protocol={_protocol(tmp_path)}",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "SLDML_RUN_DIR"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [run] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    results = json.loads((run / "results.json").read_text())
+    assert results["world_size"] == 2
+    # each of the 2 processes sees half of the 90 samples: 45 // 16 = 2 steps per epoch
+    assert results["train_steps"] == 2 * (45 // 16)
