@@ -12,13 +12,12 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import yaml
 
 from sldml.errors import ConfigError
+from sldml.resources import read_yaml_mapping, shipped_yaml_names
 
 
 @dataclass
@@ -347,29 +346,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 def named_configs() -> list[str]:
     """Names of the configs shipped in ``sldml/configs``."""
-    folder = resources.files("sldml").joinpath("configs")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
-
-
-def _read_yaml(source: str) -> dict[str, Any]:
-    path = Path(source)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ConfigError(f"config file {path} not found")
-        text = path.read_text(encoding="utf-8")
-    elif source in named_configs():
-        text = resources.files("sldml").joinpath("configs").joinpath(f"{source}.yaml").read_text(encoding="utf-8")
-    else:
-        raise ConfigError(
-            f"config {source!r} is neither a file nor a named config; named: {', '.join(named_configs())}"
-        )
-    try:
-        tree = yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"config {source}: not valid YAML ({err})") from None
-    if not isinstance(tree, dict):
-        raise ConfigError(f"config {source}: expected a mapping at the top level")
-    return tree
+    return shipped_yaml_names("configs")
 
 
 def load_config(source: str | None = None, overrides: list[str] | None = None) -> Config:
@@ -378,7 +355,7 @@ def load_config(source: str | None = None, overrides: list[str] | None = None) -
     Raises:
         ConfigError: On an unknown key, a wrong type, a value outside its choices or range.
     """
-    tree = _read_yaml(source) if source else {}
+    tree = read_yaml_mapping(source, "configs", "config") if source else {}
     tree = _merge(tree, parse_overrides(overrides or []))
     config: Config = _build(Config, tree, "")
     _positive(config)

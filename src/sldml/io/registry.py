@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sldml.errors import ConfigError, DataError
+from sldml.errors import DataError
+from sldml.resources import Registry
 from sldml.sequence import Sequence
 
 Reader = Callable[[Path], list[Sequence]]
@@ -34,7 +35,7 @@ class FileFormat:
     description: str
 
 
-_FORMATS: dict[str, FileFormat] = {}
+_FORMATS: Registry[FileFormat] = Registry("file format")
 
 
 def register_format(name: str, claims: Claim, description: str) -> Callable[[Reader], Reader]:
@@ -45,9 +46,7 @@ def register_format(name: str, claims: Claim, description: str) -> Callable[[Rea
     """
 
     def wrap(read: Reader) -> Reader:
-        if name in _FORMATS:
-            raise ConfigError(f"file format {name!r} is registered twice")
-        _FORMATS[name] = FileFormat(name, claims, read, description)
+        _FORMATS.add(name, FileFormat(name, claims, read, description))
         return read
 
     return wrap
@@ -55,7 +54,7 @@ def register_format(name: str, claims: Claim, description: str) -> Callable[[Rea
 
 def list_formats() -> list[str]:
     """Names of the registered formats, in the order they are asked."""
-    return list(_FORMATS)
+    return _FORMATS.names()
 
 
 def get_format(name: str) -> FileFormat:
@@ -64,10 +63,7 @@ def get_format(name: str) -> FileFormat:
     Raises:
         ConfigError: If no format has that name; the message lists the valid ones.
     """
-    try:
-        return _FORMATS[name]
-    except KeyError:
-        raise ConfigError(f"unknown file format {name!r}; valid: {', '.join(_FORMATS)}") from None
+    return _FORMATS.get(name)
 
 
 def detect_format(path: Path) -> FileFormat | None:

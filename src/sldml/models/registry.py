@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from torch import Tensor, nn
 
 from sldml.errors import ConfigError
+from sldml.resources import Registry
 
 InputKind = Literal["image", "sequence"]
 
@@ -31,24 +32,17 @@ class Backbone(Protocol):
 
 
 Factory = Callable[..., nn.Module]
-_BACKBONES: dict[str, Factory] = {}
+_BACKBONES: Registry[Factory] = Registry("backbone")
 
 
 def register_backbone(name: str) -> Callable[[Factory], Factory]:
     """Decorator that registers a backbone factory under ``name``."""
-
-    def wrap(factory: Factory) -> Factory:
-        if name in _BACKBONES:
-            raise ConfigError(f"backbone {name!r} is registered twice")
-        _BACKBONES[name] = factory
-        return factory
-
-    return wrap
+    return _BACKBONES.decorator(name)
 
 
 def list_backbones() -> list[str]:
     """Names of the registered backbones."""
-    return sorted(_BACKBONES)
+    return sorted(_BACKBONES.names())
 
 
 def create_backbone(name: str, **kwargs: Any) -> nn.Module:
@@ -57,10 +51,7 @@ def create_backbone(name: str, **kwargs: Any) -> nn.Module:
     Raises:
         ConfigError: If the name is unknown (the message lists the valid ones) or a parameter is invalid.
     """
-    try:
-        factory = _BACKBONES[name]
-    except KeyError:
-        raise ConfigError(f"unknown backbone {name!r}; valid: {', '.join(list_backbones())}") from None
+    factory = _BACKBONES.get(name)
     try:
         return factory(**kwargs)
     except TypeError as err:

@@ -21,14 +21,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from sldml.errors import ConfigError
+from sldml.resources import read_yaml_mapping, shipped_yaml_names
 from sldml.sequence import Sequence
 
 ClassKey = int | str
@@ -226,7 +224,7 @@ def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol
 
 def named_protocols() -> list[str]:
     """Names of the protocols shipped with sldml."""
-    return sorted(p.name[:-5] for p in resources.files("sldml.protocols").iterdir() if p.name.endswith(".yaml"))
+    return shipped_yaml_names("protocols")
 
 
 def load_protocol(source: str) -> Protocol:
@@ -235,21 +233,4 @@ def load_protocol(source: str) -> Protocol:
     Raises:
         ConfigError: If neither exists or the file is malformed.
     """
-    path = Path(source)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ConfigError(f"protocol file {path} not found")
-        text = path.read_text(encoding="utf-8")
-    elif source in named_protocols():
-        text = resources.files("sldml.protocols").joinpath(f"{source}.yaml").read_text(encoding="utf-8")
-    else:
-        raise ConfigError(
-            f"protocol {source!r} is neither a file nor a shipped protocol; shipped: {', '.join(named_protocols())}"
-        )
-    try:
-        tree = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"protocol {source}: not valid YAML ({err})") from None
-    if not isinstance(tree, dict):
-        raise ConfigError(f"protocol {source}: expected a mapping at the top level")
-    return protocol_from_dict(tree, source)
+    return protocol_from_dict(read_yaml_mapping(source, "protocols", "protocol"), source)

@@ -15,28 +15,22 @@ from typing import Any
 import numpy as np
 
 from sldml.errors import ConfigError
+from sldml.resources import Registry
 from sldml.sequence import FloatArray, Sequence
 
 Representation = Callable[..., FloatArray]
 
-_REPRESENTATIONS: dict[str, Representation] = {}
+_REPRESENTATIONS: Registry[Representation] = Registry("representation")
 
 
 def register_representation(name: str) -> Callable[[Representation], Representation]:
     """Decorator that registers a representation function under ``name``."""
-
-    def wrap(fn: Representation) -> Representation:
-        if name in _REPRESENTATIONS:
-            raise ConfigError(f"representation {name!r} is registered twice")
-        _REPRESENTATIONS[name] = fn
-        return fn
-
-    return wrap
+    return _REPRESENTATIONS.decorator(name)
 
 
 def list_representations() -> list[str]:
     """Names of the registered representations."""
-    return sorted(_REPRESENTATIONS)
+    return sorted(_REPRESENTATIONS.names())
 
 
 def get_representation(name: str) -> Representation:
@@ -45,10 +39,7 @@ def get_representation(name: str) -> Representation:
     Raises:
         ConfigError: If the name is unknown; the message lists the valid ones.
     """
-    try:
-        return _REPRESENTATIONS[name]
-    except KeyError:
-        raise ConfigError(f"unknown representation {name!r}; valid: {', '.join(list_representations())}") from None
+    return _REPRESENTATIONS.get(name)
 
 
 def parameters(name: str) -> dict[str, Any]:
