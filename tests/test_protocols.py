@@ -92,3 +92,13 @@ def test_utd_protocol_on_real_data(utd_dir: Path) -> None:
     assert len(split.queries) == 123  # as FINDINGS.md counts
     split = load_protocol("utd-mhad-7-20").split(skeletons)
     assert len(split.queries) == 617
+
+
+def test_ntu_reference_rule_uses_setup_camera_performer_replication(ntu_dir: Path) -> None:
+    from sldml.io import read
+
+    [seq] = read(ntu_dir / "S001C003P008R002A058.skeleton")  # setup 1, camera 3, performer 8, replication 2
+    protocol = load_protocol("ntu120-oneshot")
+    assert not protocol.rule_for(58).matches(seq)  # replication 2 is not the reference
+    assert protocol.rule_for(55).matches(seq.replace(trial=1))
+    assert not protocol.rule_for(67).matches(seq.replace(trial=1))  # above 60 the reference is setup 18

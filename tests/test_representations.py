@@ -77,3 +77,29 @@ def test_errors_name_what_is_valid() -> None:
         represent(make_imu(), "compact", height=3)
     with pytest.raises(DataError, match="groups of 3"):
         represent(Sequence(data=np.zeros((4, 4)), layout="channels-4", rate_hz=1), "compact")
+
+
+def test_signals_draws_each_channel_in_its_own_colour_at_its_height() -> None:
+    from sldml.representations.signals import signal_colours
+
+    t = np.linspace(0, 1, 16, dtype=np.float32)
+    data = np.zeros((16, 6), dtype=np.float32)
+    data[:, 0] = t  # a ramp: bottom-left to top-right
+    data[:, 1] = 1 - t  # the reverse ramp
+    image = represent(Sequence(data=data, layout="imu6", rate_hz=50), "signals", width=16, height=16)
+    colours = signal_colours(6)
+    assert image.shape == (3, 16, 16) and len({tuple(c) for c in colours}) == 6
+    np.testing.assert_allclose(image[:, 15, 0], colours[0])  # channel 0 starts at the bottom ...
+    np.testing.assert_allclose(image[:, 0, 15], colours[0])  # ... and ends at the top
+    np.testing.assert_allclose(image[:, 0, 0], colours[1])  # channel 1 the other way round
+    np.testing.assert_allclose(image[:, 15, 15], colours[1])
+    # channels 2-5 are constant: they run through the middle row, the last drawn on top
+    np.testing.assert_allclose(image[:, 8, 2], colours[5])
+    assert image[:, 3:6, 0].max() == 0.0  # nothing drawn where no signal passes
+
+    step = np.zeros((16, 6), dtype=np.float32)
+    step[8:, 0] = 1.0
+    image = represent(Sequence(data=step, layout="imu6", rate_hz=50), "signals", width=16, height=16)
+    np.testing.assert_allclose(image[:, 15, 3], colours[0])  # low first ...
+    np.testing.assert_allclose(image[:, 0, 12], colours[0])  # ... then high
+    np.testing.assert_allclose(image[:, 4, 7], colours[0])  # joined by a vertical edge at the jump

@@ -52,6 +52,7 @@ class PreprocessConfig:
             frame, or ``none`` (the paper). Ignored for channel data.
         representation: A registered representation (``compact``).
         width: Time steps (image columns).
+        height: Image rows of the ``signals`` representation (``compact`` has one row per joint or sensor).
         scale: ``global`` min-max over the whole image (the paper) or ``per_sensor``: each 3-axis
             sensor row of channel data (accelerometer, gyroscope) scaled on its own; skeletons are one sensor.
         resize: Resize images to ``resize`` x ``resize`` before the network (the paper used 256); ``None``
@@ -61,6 +62,7 @@ class PreprocessConfig:
     centre: Literal["first", "every", "none"] = "first"
     representation: str = "compact"
     width: int = 64
+    height: int = 64
     scale: Literal["global", "per_sensor"] = "per_sensor"
     resize: int | None = None
 

@@ -46,6 +46,8 @@ def image(seq: Sequence, config: PreprocessConfig) -> np.ndarray:
     """The representation image of an already preprocessed sequence."""
     if config.representation == "compact":
         return represent(seq, "compact", width=config.width, scale=config.scale)
+    if config.representation == "signals":
+        return represent(seq, "signals", width=config.width, height=config.height)
     return represent(seq, config.representation, width=config.width)
 
 

@@ -9,6 +9,9 @@ Three layouts are built in:
 * ``kinect_v2_pair``: two Kinect v2 bodies side by side (50 joints), for two-person actions.
 * ``imu6``: a 6-channel inertial unit, accelerometer x, y, z (g) then gyroscope x, y, z (deg/s).
 
+``SENSOR+SKELETON`` (e.g. ``imu6+kinect_v1``) is a fused layout (:func:`fused`): the sensor's 3-axis groups
+as rows above the skeleton's joints.
+
 A user's own data of any size uses the generic layouts ``points-N`` (N 3-D points per frame) and
 ``channels-N`` (N scalar channels per frame), which :func:`get_layout` makes on demand.
 """
@@ -39,6 +42,10 @@ class Layout:
             (e.g. accelerometer x, y, z). Representations use them as image rows.
         units: Unit per group or for all points, for documentation and plots.
         description: One line for humans.
+        point_rows: For skeleton layouts, the rows that are 3-D positions (centring and rotation apply to
+            them); ``None`` means all. A fused layout's sensor rows are not positions.
+        sensors: For skeleton layouts, groups of rows measured by one sensor, which per-sensor scaling
+            normalises together; ``None`` means all rows are one sensor.
     """
 
     name: str
@@ -50,6 +57,8 @@ class Layout:
     groups: tuple[tuple[int, ...], ...] = field(default=())
     units: tuple[str, ...] = ()
     description: str = ""
+    point_rows: tuple[int, ...] | None = None
+    sensors: tuple[tuple[int, ...], ...] | None = None
 
     @property
     def size(self) -> int:
@@ -68,6 +77,20 @@ class Layout:
             raise ConfigError(
                 f"layout {self.name!r} has no joint or channel {name!r}; valid: {', '.join(self.names)}"
             ) from None
+
+    def positions(self) -> list[int]:
+        """Rows that are 3-D positions (all rows of a plain skeleton; none of a channel layout)."""
+        if self.kind == "channels":
+            return []
+        return list(self.point_rows) if self.point_rows is not None else list(range(self.size))
+
+    def sensor_rows(self) -> list[list[int]]:
+        """Image rows per sensor: each channel group of a channel layout; the sensors of a skeleton layout."""
+        if self.kind == "channels":
+            return [[row] for row in range(len(self.groups))]
+        if self.sensors is None:
+            return [list(range(self.size))]
+        return [list(group) for group in self.sensors]
 
     def data_shape(self) -> str:
         """The expected per-frame shape, for error messages."""
@@ -164,6 +187,37 @@ IMU6 = Layout(
     description="6-axis inertial unit: accelerometer x, y, z (g), gyroscope x, y, z (deg/s)",
 )
 
+
+def fused(sensor: Layout, skeleton: Layout) -> Layout:
+    """The layout of a sensor's 3-axis groups stacked above a skeleton's joints (SL-DML's S_fused = (S_imu | S_skl)).
+
+    Row i < len(sensor.groups) is sensor group i (e.g. accelerometer x, y, z); the skeleton's joints follow.
+    Centring and rotation apply to the joint rows only; per-sensor scaling treats each sensor group and the
+    whole skeleton as separate sensors.
+
+    Raises:
+        ConfigError: If ``sensor`` is not a channel layout with 3-axis groups or ``skeleton`` is not a skeleton.
+    """
+    if sensor.kind != "channels" or not sensor.groups or skeleton.kind != "skeleton":
+        raise ConfigError(
+            f"cannot fuse {sensor.name!r} with {skeleton.name!r}: expected 3-axis channels and a skeleton"
+        )
+    offset = len(sensor.groups)
+    group_names = tuple(sensor.names[g[0]].rsplit("_", 1)[0] for g in sensor.groups)
+    return Layout(
+        name=f"{sensor.name}+{skeleton.name}",
+        kind="skeleton",
+        names=group_names + skeleton.names,
+        bones=tuple((a + offset, b + offset) for a, b in skeleton.bones),
+        centre=skeleton.centre,
+        torso=skeleton.torso,
+        units=sensor.units + skeleton.units,
+        description=f"{sensor.description} stacked above {skeleton.description}",
+        point_rows=tuple(range(offset, offset + skeleton.size)),
+        sensors=(*((row,) for row in range(offset)), tuple(range(offset, offset + skeleton.size))),
+    )
+
+
 _BUILTIN: dict[str, Layout] = {lay.name: lay for lay in (KINECT_V1, KINECT_V2, KINECT_V2_PAIR, IMU6)}
 _GENERIC = re.compile(r"^(points|channels)-([1-9][0-9]*)$")
 
@@ -205,11 +259,16 @@ def get_layout(name: str) -> Layout:
     """
     if name in _BUILTIN:
         return _BUILTIN[name]
+    if "+" in name:
+        sensor, skeleton = name.split("+", 1)
+        return fused(get_layout(sensor), get_layout(skeleton))
     match = _GENERIC.match(name)
     if match:
         n = int(match.group(2))
         return points(n) if match.group(1) == "points" else channels(n)
-    raise ConfigError(f"unknown layout {name!r}; valid: {', '.join(list_layouts())}, points-N, channels-N")
+    raise ConfigError(
+        f"unknown layout {name!r}; valid: {', '.join(list_layouts())}, points-N, channels-N, SENSOR+SKELETON"
+    )
 
 
 def list_layouts() -> list[str]:

@@ -70,15 +70,18 @@ def centre(seq: Sequence, joint: str | None = None, mode: Literal["first", "ever
     """
     _require_skeleton(seq, "centre")
     layout = seq.get_layout()
+    rows = layout.positions()
     name = joint or layout.centre
-    point = seq.data[:, layout.index(name)] if name else seq.data.mean(axis=1)
+    point = seq.data[:, layout.index(name)] if name else seq.data[:, rows].mean(axis=1)
     if mode == "first":
         offset = point[:1, None, :]
     elif mode == "every":
         offset = point[:, None, :]
     else:
         raise ConfigError(f"centre mode {mode!r}; valid: first, every")
-    return seq.replace(data=seq.data - offset)
+    data = seq.data.copy()
+    data[:, rows] -= offset
+    return seq.replace(data=data)
 
 
 def body_size(seq: Sequence) -> float:
@@ -87,18 +90,20 @@ def body_size(seq: Sequence) -> float:
     layout = seq.get_layout()
     if layout.torso:
         a, b = (layout.index(n) for n in layout.torso)
-        size = float(np.linalg.norm(seq.data[:, a] - seq.data[:, b], axis=-1).mean())
-    else:
-        size = float(np.linalg.norm(seq.data - seq.data.mean(axis=1, keepdims=True), axis=-1).mean())
-    return size
+        return float(np.linalg.norm(seq.data[:, a] - seq.data[:, b], axis=-1).mean())
+    points = seq.data[:, layout.positions()]
+    return float(np.linalg.norm(points - points.mean(axis=1, keepdims=True), axis=-1).mean())
 
 
 def scale_to_body(seq: Sequence, target: float = 1.0) -> Sequence:
-    """Scale a skeleton so that its body size (:func:`body_size`) becomes ``target``."""
+    """Scale a skeleton's positions so that its body size (:func:`body_size`) becomes ``target``."""
     size = body_size(seq)
     if not size > 1e-9:
         raise DataError(seq.source, "scale_to_body: body size is 0 (all torso joints coincide)")
-    return seq.replace(data=seq.data * (target / size))
+    rows = seq.get_layout().positions()
+    data = seq.data.copy()
+    data[:, rows] *= target / size
+    return seq.replace(data=data)
 
 
 def rotate_vertical(seq: Sequence, degrees: float, up_axis: int = 1) -> Sequence:
@@ -115,9 +120,11 @@ def rotate_vertical(seq: Sequence, degrees: float, up_axis: int = 1) -> Sequence
     a, b = [i for i in range(3) if i != up_axis]
     theta = np.deg2rad(degrees)
     cos, sin = np.cos(theta), np.sin(theta)
+    rows = seq.get_layout().positions()
+    points = seq.data[:, rows]
     data = seq.data.copy()
-    data[..., a] = cos * seq.data[..., a] + sin * seq.data[..., b]
-    data[..., b] = -sin * seq.data[..., a] + cos * seq.data[..., b]
+    data[:, rows, a] = cos * points[..., a] + sin * points[..., b]
+    data[:, rows, b] = -sin * points[..., a] + cos * points[..., b]
     return seq.replace(data=data)
 
 

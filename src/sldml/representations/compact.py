@@ -9,9 +9,10 @@ For channel layouts the rows are the layout's groups of three channels (``imu6``
 accelerometer, row 1 the gyroscope, x / y / z in red / green / blue); a channel layout without such
 groups (a channel count that is not a multiple of 3) is refused.
 
-``scale="per_sensor"`` normalises each 3-axis sensor row of channel data on its own instead (a skeleton
-is one sensor, so it changes nothing there): the paper's global min-max lets the gyroscope's deg/s flatten
-the accelerometer's g, which costs 10-25 points of one-shot accuracy on UTD-MHAD (``FINDINGS.md``).
+``scale="per_sensor"`` normalises each sensor on its own instead: each 3-axis row of channel data, and in
+a fused layout each sensor row and the skeleton (a plain skeleton is one sensor, so nothing changes
+there). The paper's global min-max lets the gyroscope's deg/s flatten the accelerometer's g, which costs
+10-25 points of one-shot accuracy on UTD-MHAD (``FINDINGS.md``).
 """
 
 from __future__ import annotations
@@ -69,14 +70,15 @@ def encode_compact(seq: Sequence, width: int = DEFAULT_WIDTH, scale: Scale = "gl
     """The compact image of a sequence, with the per-row minimum and maximum that invert it."""
     matrix = signal_matrix(seq, width)
     rows = matrix.shape[0]
-    if scale == "global" or seq.get_layout().kind == "skeleton":
-        low = np.full(rows, matrix.min(), dtype=np.float64)
-        high = np.full(rows, matrix.max(), dtype=np.float64)
+    if scale == "global":
+        sensors = [list(range(rows))]
     elif scale == "per_sensor":
-        low = matrix.reshape(rows, -1).min(axis=1).astype(np.float64)
-        high = matrix.reshape(rows, -1).max(axis=1).astype(np.float64)
+        sensors = seq.get_layout().sensor_rows()
     else:
         raise ConfigError(f"compact scale {scale!r}; valid: global, per_sensor")
+    low, high = np.empty(rows, dtype=np.float64), np.empty(rows, dtype=np.float64)
+    for group in sensors:
+        low[group], high[group] = matrix[group].min(), matrix[group].max()
     span = high - low
     safe = np.where(span > 0, span, 1.0)[:, None, None]
     scaled = np.where(span[:, None, None] > 0, (matrix - low[:, None, None]) / safe, 0.0)
