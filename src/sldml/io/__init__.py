@@ -4,11 +4,7 @@ Importing this package registers every built-in format. :func:`read` reads one f
 :func:`load_folder` a whole dataset folder with a report of every file it skipped and why.
 """
 
-from sldml.io import (  # noqa: F401  (import registers the formats, specific first)
-    folder,
-    ntu,
-    utd_mhad,
-)
+from sldml.io import folder, ntu, simitate, utd_mhad  # noqa: F401  (import registers the formats)
 from sldml.io.loader import LoadReport, Skipped, load_folder
 from sldml.io.registry import FileFormat, detect_format, get_format, list_formats, read, register_format
 

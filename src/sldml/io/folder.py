@@ -109,6 +109,7 @@ def read_array(
     "array",
     lambda p: p.suffix.lower() in (".npy", ".csv") and p.name != MANIFEST,
     ".npy / .csv array, (T, J, 3) or (T, C)",
+    priority=100,  # claims every .npy / .csv: asked after the formats that look inside
 )
 def _read_one(path: Path) -> list[Sequence]:
     return [read_array(path)]

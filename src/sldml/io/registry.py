@@ -27,34 +27,37 @@ class FileFormat:
         claims: Says whether a file (by its name, or a cheap peek) is in this format.
         read: Reads one file into one or more sequences; raises ``DataError`` on bad content.
         description: One line for ``sldml info`` and the docs.
+        priority: Formats are asked in increasing priority; a generic format that claims files by suffix
+            alone (``.csv``) has a high number so that specific ones (which peek at the content) go first.
     """
 
     name: str
     claims: Claim
     read: Reader
     description: str
+    priority: int = 50
 
 
 _FORMATS: Registry[FileFormat] = Registry("file format")
 
 
-def register_format(name: str, claims: Claim, description: str) -> Callable[[Reader], Reader]:
-    """Decorator that registers a reader under ``name``.
-
-    Formats are asked in registration order, so a specific format (one that peeks at the content)
-    must be registered before a generic one that claims by suffix alone.
-    """
+def register_format(name: str, claims: Claim, description: str, priority: int = 50) -> Callable[[Reader], Reader]:
+    """Decorator that registers a reader under ``name`` (see :class:`FileFormat` for ``priority``)."""
 
     def wrap(read: Reader) -> Reader:
-        _FORMATS.add(name, FileFormat(name, claims, read, description))
+        _FORMATS.add(name, FileFormat(name, claims, read, description, priority))
         return read
 
     return wrap
 
 
+def _in_order() -> list[FileFormat]:
+    return sorted(_FORMATS.values(), key=lambda fmt: fmt.priority)
+
+
 def list_formats() -> list[str]:
     """Names of the registered formats, in the order they are asked."""
-    return _FORMATS.names()
+    return [fmt.name for fmt in _in_order()]
 
 
 def get_format(name: str) -> FileFormat:
@@ -68,7 +71,7 @@ def get_format(name: str) -> FileFormat:
 
 def detect_format(path: Path) -> FileFormat | None:
     """The first registered format that claims ``path``, or ``None``."""
-    for fmt in _FORMATS.values():
+    for fmt in _in_order():
         if fmt.claims(path):
             return fmt
     return None
@@ -90,7 +93,5 @@ def read(path: str | Path, format: str | None = None) -> list[Sequence]:
         raise DataError(path, "file not found" if not path.exists() else "not a file")
     fmt = get_format(format) if format else detect_format(path)
     if fmt is None:
-        raise DataError(
-            path, f"unknown file format; sldml reads: {', '.join(f.description for f in _FORMATS.values())}"
-        )
+        raise DataError(path, f"unknown file format; sldml reads: {', '.join(f.description for f in _in_order())}")
     return fmt.read(path)
