@@ -57,3 +57,21 @@ def test_malformed_simitate_files(tmp_path: Path) -> None:
         read(_write(tmp_path, ["1,0,1,world,checkerboard,0.1,0.2,0.3,0,0,0,1"]))
     with pytest.raises(DataError, match=r"time stamps do not increase"):
         read(_write(tmp_path, [good.format(t=5), good.format(t=5)]))
+
+
+def test_simitate_reference_is_the_first_file_by_name(tmp_path: Path, simitate_dir: Path) -> None:
+    import shutil
+
+    from sldml.protocols import protocol_from_dict
+
+    source = simitate_dir / "circle_2018-08-23-17-55-04.csv"
+    for stamp in ("2018-08-23-18-10-00", "2018-08-23-17-00-00", "2018-08-23-19-00-00"):
+        shutil.copy(source, tmp_path / f"circle_{stamp}.csv")
+    shutil.copy(simitate_dir / "heart_2018-08-23-18-02-06.csv", tmp_path)
+    sequences = load_folder(tmp_path).sequences
+    protocol = protocol_from_dict(
+        {"name": "s", "dataset": "simitate", "evaluation": ["circle"], "reference": [{"first": True}]}
+    )
+    split = protocol.split(sequences)
+    assert Path(split.references[0].source).name == "circle_2018-08-23-17-00-00.csv"
+    assert len(split.queries) == 2 and [s.label for s in split.auxiliary] == ["heart"]

@@ -123,3 +123,19 @@ def test_ddp_on_two_cpu_processes(tmp_path: Path) -> None:
     assert results["world_size"] == 2
     # each of the 2 processes sees half of the 90 samples: 45 // 16 = 2 steps per epoch
     assert results["train_steps"] == 2 * (45 // 16)
+
+
+def test_inter_sensor_training_evaluates_the_other_modality(tmp_path: Path) -> None:
+    protocol = tmp_path / "cross.yaml"
+    tree = {"name": "cross", "dataset": "synthetic", "evaluation": [1, 2, 3], "auxiliary": "all"}
+    protocol.write_text(yaml.safe_dump(tree))
+    base = [*TINY, "data.synthetic_classes=6", "train.epochs=1", f"output_dir={tmp_path}", f"protocol={protocol}"]
+    with pytest.raises(ConfigError, match="'auxiliary: all' trains on the evaluation classes"):
+        train(load_config("default", base))
+    run = train(load_config("default", [*base, "data.modality=skeleton", "evaluate.modality=inertial"]))
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert len(results["auxiliary_classes"]) == 6  # every class trains, the evaluation classes too
+    assert results["references"] == 3 and results["queries"] == 3 * (3 * 2 - 1)
+    # the baselines compare inertial references with inertial queries: the evaluation modality
+    assert results["baselines"]["euclidean"]["queries"] == 15

@@ -303,6 +303,45 @@ def demo(
         )
 
 
+@app.command()
+def experiment(
+    name: Annotated[str, typer.Argument(help="A shipped experiment (utd-table4, ...) or a YAML file.")],
+    overrides: OverridesArg = None,
+    seeds: Annotated[int | None, typer.Option(help="Seeds per cell (default: the experiment's, 3).")] = None,
+    output: Annotated[Path, typer.Option(help="Folder of experiment outputs.")] = Path("runs/experiments"),
+    cell: Annotated[list[str] | None, typer.Option(help="Run only this cell (name or slug); repeatable.")] = None,
+    table_only: Annotated[bool, typer.Option(help="Rewrite the table from finished runs; train nothing.")] = False,
+) -> None:
+    """Run every cell of a paper's table over seeds (resumable) and write the table beside the paper's numbers."""
+    with _user_errors():
+        from sldml.evaluation.experiment import load_experiment, run_experiment, write_table
+
+        exp = load_experiment(name)
+        _quiet_lightning()
+        if table_only:
+            path = write_table(exp, output / exp.name, seeds or exp.seeds)
+        else:
+            path = run_experiment(exp, output, overrides or [], seeds, cell, progress=console.print)
+        console.print(path.read_text(), markup=False, highlight=False)
+        console.print(f"written to {path} and {path.with_suffix('.csv')}")
+
+
+@app.command()
+def plot(
+    path: Annotated[Path, typer.Argument(help="A run folder, or an experiment folder with table.csv.")],
+) -> None:
+    """Plot a run (UMAP of the evaluation embeddings, confusion matrix) or an experiment (accuracy vs classes)."""
+    with _user_errors():
+        from sldml import plots
+
+        if (path / "table.csv").is_file():
+            written = [plots.accuracy_plot(path, path / "accuracy_vs_classes.png")]
+        else:
+            written = [plots.umap_plot(path, path / "umap.png"), plots.confusion_plot(path, path / "confusion.png")]
+        for item in written:
+            console.print(f"wrote {item}")
+
+
 def main() -> None:
     """Entry point of the ``sldml`` command."""
     app()

@@ -25,7 +25,7 @@ class DataConfig:
     """Where the samples come from.
 
     Attributes:
-        dataset: ``synthetic`` (built in), ``utd_mhad``, ``ntu`` or ``folder`` (a manifest folder).
+        dataset: ``synthetic`` (built in), ``utd_mhad``, ``ntu``, ``simitate`` or ``folder`` (a manifest folder).
         path: The dataset folder (not used for ``synthetic``).
         modality: Which samples to use: ``skeleton``, ``inertial`` (or any modality a folder declares).
         synthetic_classes: Actions of the synthetic dataset.
@@ -34,7 +34,7 @@ class DataConfig:
         synthetic_seed: Seed of the synthetic dataset.
     """
 
-    dataset: Literal["synthetic", "utd_mhad", "ntu", "folder"] = "synthetic"
+    dataset: Literal["synthetic", "utd_mhad", "ntu", "simitate", "folder"] = "synthetic"
     path: str | None = None
     modality: str = "skeleton"
     synthetic_classes: int = 20
@@ -183,9 +183,12 @@ class EvalConfig:
         checkpoint: Evaluate the ``last`` weights (default: no class of the evaluation set is used to pick
             them) or the ``best`` checkpoint (lowest training loss).
         batch_size: Batch size for computing embeddings.
+        modality: Evaluate on another modality than the model trained on (inter-sensor transfer, SL-DML
+            Table VI), e.g. train on ``skeleton`` and evaluate on ``inertial``; ``None``: the training modality.
     """
 
     baselines: list[str] = field(default_factory=lambda: ["euclidean", "dtw"])
+    modality: str | None = None
     checkpoint: Literal["last", "best"] = "last"
     batch_size: int = 128
 

@@ -8,10 +8,17 @@ A protocol is a YAML file::
     auxiliary: rest                   # or an explicit list; "rest" = every other class in the data
     exclude: []                       # classes used nowhere (optional)
     reference:                        # rules; the first rule whose `classes` covers a class applies
-      - {subject: 1, trial: 1}        # fields: classes ("1-60" or a list), subject, trial, setup, camera
+      - {subject: 1, trial: 1}        # fields: classes ("1-60" or a list), subject, trial, setup, camera, first
 
 For each novel class exactly one sample must match its rule: that sample is the class's one reference and
-every other sample of the class is a query. Protocols shipped with sldml live beside this file; any other
+every other sample of the class is a query. A rule with ``first: true`` takes the first matching sample by
+file name (Simitate's rule).
+
+Where a paper leaves class subsets unsaid, a protocol can draw them, seeded and so repeatable:
+``auxiliary_count: N`` keeps N of the auxiliary classes, ``evaluation_random: N`` adds N classes to the novel
+ones, both drawn with ``seed`` (default 0) from the classes the data holds. ``auxiliary: all`` trains on every
+class, the novel ones included: only for inter-sensor protocols, where training and evaluation use
+different modalities (``evaluate.modality``). Protocols shipped with sldml live beside this file; any other
 path works too. :meth:`Protocol.random_variants` draws protocols with the same number of novel classes at
 random, since one class split is a noisy estimate.
 """
@@ -30,7 +37,7 @@ from sldml.resources import read_yaml_mapping, shipped_yaml_names
 from sldml.sequence import Sequence
 
 ClassKey = int | str
-_RULE_FIELDS = ("classes", "subject", "trial", "setup", "camera")
+_RULE_FIELDS = ("classes", "subject", "trial", "setup", "camera", "first")
 
 
 def _class_key(seq: Sequence, by_id: bool) -> ClassKey | None:
@@ -55,6 +62,7 @@ class ReferenceRule:
     trial: int | None = None
     setup: int | None = None
     camera: int | None = None
+    first: bool = False
 
     def covers(self, key: ClassKey) -> bool:
         """Whether this rule applies to a class."""
@@ -69,6 +77,11 @@ class ReferenceRule:
             "camera": seq.meta.get("camera"),
         }
         return all(getattr(self, k) is None or getattr(self, k) == v for k, v in wanted.items())
+
+    def pick(self, samples: list[Sequence]) -> list[Sequence]:
+        """The samples that match; with ``first``, only the first of them by file name."""
+        matching = [s for s in samples if self.matches(s)]
+        return sorted(matching, key=lambda s: str(s.source))[:1] if self.first else matching
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,10 @@ class Protocol:
     auxiliary: tuple[ClassKey, ...] | None = None  # None: every class not novel or excluded
     exclude: tuple[ClassKey, ...] = ()
     reference: tuple[ReferenceRule, ...] = (ReferenceRule(subject=1, trial=1),)
+    auxiliary_all: bool = False
+    auxiliary_count: int | None = None
+    evaluation_random: int = 0
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if not self.evaluation:
@@ -103,7 +120,7 @@ class Protocol:
         if len(set(self.evaluation)) != len(self.evaluation):
             raise ConfigError(f"protocol {self.name}: 'evaluation' lists a class twice")
         overlap = set(self.auxiliary or ()) & set(self.evaluation)
-        if overlap:
+        if overlap and not self.auxiliary_all:
             raise ConfigError(
                 f"protocol {self.name}: class(es) {', '.join(map(str, sorted(overlap, key=str)))} are both auxiliary "
                 "and evaluation; a one-shot protocol needs disjoint classes"
@@ -126,12 +143,49 @@ class Protocol:
                 return rule
         raise ConfigError(f"protocol {self.name}: no reference rule covers class {key}")
 
+    def resolve(self, classes: Iterable[ClassKey]) -> Protocol:
+        """The protocol with its drawn classes (``evaluation_random``, ``auxiliary_count``) made explicit.
+
+        Args:
+            classes: The classes the data holds.
+        """
+        if not self.evaluation_random and self.auxiliary_count is None:
+            return self
+        rng = np.random.default_rng(self.seed)
+        novel = list(self.evaluation)
+        pool = sorted(set(classes) - set(novel) - set(self.exclude), key=str)
+        if self.evaluation_random:
+            if self.evaluation_random > len(pool):
+                raise ConfigError(
+                    f"protocol {self.name}: cannot draw {self.evaluation_random} more novel classes from {len(pool)}"
+                )
+            extra = [pool[i] for i in rng.choice(len(pool), self.evaluation_random, replace=False)]
+            novel += sorted(extra, key=str)
+            pool = [c for c in pool if c not in extra]
+        auxiliary = self.auxiliary
+        if self.auxiliary_count is not None:
+            candidates = [c for c in pool if self.auxiliary is None or c in self.auxiliary]
+            if self.auxiliary_count > len(candidates):
+                raise ConfigError(
+                    f"protocol {self.name}: auxiliary_count {self.auxiliary_count} but only "
+                    f"{len(candidates)} auxiliary classes in the data"
+                )
+            chosen = rng.choice(len(candidates), self.auxiliary_count, replace=False)
+            auxiliary = tuple(sorted((candidates[i] for i in chosen), key=str))
+        return dataclasses.replace(
+            self, evaluation=tuple(novel), auxiliary=auxiliary, auxiliary_count=None, evaluation_random=0
+        )
+
     def split(self, sequences: Iterable[Sequence]) -> OneShotSplit:
         """Apply the protocol to data.
 
         Raises:
             ConfigError: If a novel class has no samples, or not exactly one sample matches its reference rule.
         """
+        sequences = list(sequences)
+        if self.evaluation_random or self.auxiliary_count is not None:
+            keys = {_class_key(s, self.by_id) for s in sequences}
+            return self.resolve(k for k in keys if k is not None).split(sequences)
         novel = set(self.evaluation)
         aux_classes = set(self.auxiliary) if self.auxiliary is not None else None
         auxiliary: list[Sequence] = []
@@ -144,7 +198,9 @@ class Protocol:
                 )
             if key in novel:
                 by_class[key].append(seq)
-            elif key not in self.exclude and (aux_classes is None or key in aux_classes):
+            if key in self.exclude:
+                continue
+            if self.auxiliary_all or (key not in novel and (aux_classes is None or key in aux_classes)):
                 auxiliary.append(seq)
         references: list[Sequence] = []
         queries: list[Sequence] = []
@@ -153,9 +209,10 @@ class Protocol:
             if not samples:
                 raise ConfigError(f"protocol {self.name}: evaluation class {key} has no samples in the data")
             rule = self.rule_for(key)
-            matching = [s for s in samples if rule.matches(s)]
+            matching = rule.pick(samples)
             if len(matching) != 1:
-                fields = {k: v for k, v in dataclasses.asdict(rule).items() if v is not None and k != "classes"}
+                shown = dataclasses.asdict(rule).items()
+                fields = {k: v for k, v in shown if v not in (None, False) and k != "classes"}
                 problem = "no sample" if not matching else f"{len(matching)} samples"
                 raise ConfigError(
                     f"protocol {self.name}: {problem} of class {key} match(es) the reference rule {fields}; "
@@ -186,13 +243,32 @@ class Protocol:
         return out
 
 
+def _optional_count(tree: dict[str, Any], key: str, source: str) -> int | None:
+    value = tree.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"protocol {source}: {key} is {value!r}; expected a whole number >= 0")
+    return value
+
+
 def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol:
     """Build a protocol from its YAML mapping.
 
     Raises:
         ConfigError: On a missing or unknown key, or a malformed value.
     """
-    valid = ("name", "dataset", "evaluation", "auxiliary", "exclude", "reference")
+    valid = (
+        "name",
+        "dataset",
+        "evaluation",
+        "auxiliary",
+        "exclude",
+        "reference",
+        "auxiliary_count",
+        "evaluation_random",
+        "seed",
+    )
     unknown = sorted(set(tree) - set(valid))
     if unknown:
         raise ConfigError(f"protocol {source}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(valid)}")
@@ -216,7 +292,11 @@ def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol
         name=str(tree["name"]),
         dataset=str(tree["dataset"]),
         evaluation=_parse_classes(tree["evaluation"], f"protocol {source}: evaluation"),
-        auxiliary=None if auxiliary == "rest" else _parse_classes(auxiliary, f"protocol {source}: auxiliary"),
+        auxiliary=None if auxiliary in ("rest", "all") else _parse_classes(auxiliary, f"protocol {source}: auxiliary"),
+        auxiliary_all=auxiliary == "all",
+        auxiliary_count=_optional_count(tree, "auxiliary_count", source),
+        evaluation_random=_optional_count(tree, "evaluation_random", source) or 0,
+        seed=_optional_count(tree, "seed", source) or 0,
         exclude=_parse_classes(tree.get("exclude") or [], f"protocol {source}: exclude"),
         reference=tuple(rules),
     )

@@ -15,6 +15,7 @@ Every run writes to its own folder (never into the data folder)::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -128,15 +129,18 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
     """The YAML mapping of a protocol (inverse of :func:`~sldml.protocols.protocol_from_dict`)."""
     rules = []
     for rule in protocol.reference:
-        fields = {k: v for k, v in vars(rule).items() if v is not None}
+        fields = {k: v for k, v in vars(rule).items() if v is not None and v is not False}
         if "classes" in fields:
             fields["classes"] = list(fields["classes"])
         rules.append(fields)
+    auxiliary: Any = "all" if protocol.auxiliary_all else "rest"
+    if protocol.auxiliary is not None and not protocol.auxiliary_all:
+        auxiliary = list(protocol.auxiliary)
     return {
         "name": protocol.name,
         "dataset": protocol.dataset,
         "evaluation": list(protocol.evaluation),
-        "auxiliary": "rest" if protocol.auxiliary is None else list(protocol.auxiliary),
+        "auxiliary": auxiliary,
         "exclude": list(protocol.exclude),
         "reference": rules,
     }
@@ -163,6 +167,21 @@ def _loader(split: OneShotSplit, classes: list[str], config: Config) -> DataLoad
     )
 
 
+def _split(config: Config, protocol: Protocol, sequences: list[Sequence]) -> OneShotSplit:
+    """The protocol's split; with ``evaluate.modality`` set, references and queries of the other modality."""
+    other = config.evaluate.modality
+    if other is None or other == config.data.modality:
+        if protocol.auxiliary_all:
+            raise ConfigError(
+                f"protocol {protocol.name}: 'auxiliary: all' trains on the evaluation classes; it is "
+                "only for inter-sensor runs with evaluate.modality set to another modality"
+            )
+        return protocol.split(sequences)
+    evaluation, _ = load_data(dataclasses.replace(config.data, modality=other))
+    train_split, eval_split = protocol.split(sequences), protocol.split(evaluation)
+    return OneShotSplit(train_split.auxiliary, eval_split.references, eval_split.queries)
+
+
 def train(config: Config, sequences: list[Sequence] | None = None, protocol: Protocol | None = None) -> Path | None:
     """Train on the auxiliary classes of ``protocol`` (default: ``config.protocol``) and evaluate.
 
@@ -180,7 +199,9 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     if sequences is None:
         sequences, skipped = load_data(config.data)
     protocol = protocol or load_protocol(config.protocol)
-    split = protocol.split(sequences)
+    keys = {s.class_id if protocol.by_id else s.label for s in sequences}
+    protocol = protocol.resolve(k for k in keys if k is not None)
+    split = _split(config, protocol, sequences)
     classes = sorted({class_label(s) for s in split.auxiliary})
     run_dir = _new_run_dir(config)
     L.seed_everything(config.train.seed, workers=True, verbose=False)
@@ -310,9 +331,9 @@ def evaluate_run(
     chosen = load_protocol(protocol) if protocol else run.protocol
     if sequences is None:
         sequences, _ = load_data(run.config.data)
-    split = chosen.split(sequences)
+    split = _split(run.config, chosen, sequences)
     seen = sorted({class_label(s) for s in split.references} & set(run.classes))
-    if seen:
+    if seen and run.config.evaluate.modality in (None, run.config.data.modality):
         raise ConfigError(
             f"protocol {chosen.name}: evaluation class(es) {', '.join(seen)} were training classes of "
             f"{run.path}; one-shot evaluation needs novel classes"

@@ -1,0 +1,223 @@
+"""Run a paper's table as one command: every cell over several seeds, resumable, one Markdown and CSV table.
+
+An experiment is a YAML file in ``sldml/experiments/`` (or any path)::
+
+    name: utd-table5
+    title: UTD-MHAD inter-joint, inertial (SL-DML Table V)
+    config: default                       # the base config
+    overrides: [data.dataset=utd_mhad]    # for every cell
+    seeds: 3
+    cells:
+      - {name: wrist 21/6, group: wrist, classes: 21, protocol: utd-interjoint-wrist-21-6, overrides: [], paper: 80.4}
+
+Each (cell, seed) trains into ``<output>/<experiment>/<cell>/seed<k>-<time>/``; a run folder with a
+``results.json`` is finished, so an interrupted experiment resumes where it stopped and never re-runs a
+finished cell. The table puts our mean +- std beside the paper's number and beside the two non-learned
+baselines (1-NN Euclidean, 1-NN DTW; they do not depend on the seed) of each cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sldml.config import load_config
+from sldml.errors import ConfigError
+from sldml.resources import read_yaml_mapping, shipped_yaml_names
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a table: a protocol plus overrides, and the paper's top-1 (%) for it."""
+
+    name: str
+    protocol: str
+    overrides: tuple[str, ...] = ()
+    paper: float | None = None
+    group: str = ""
+    classes: int | None = None
+
+    @property
+    def slug(self) -> str:
+        """The cell's folder name."""
+        return re.sub(r"[^A-Za-z0-9]+", "-", self.name).strip("-").lower()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A table of cells run over seeds."""
+
+    name: str
+    title: str
+    config: str
+    overrides: tuple[str, ...]
+    seeds: int
+    cells: tuple[Cell, ...] = field(default_factory=tuple)
+
+
+def named_experiments() -> list[str]:
+    """Names of the experiments shipped with sldml."""
+    return shipped_yaml_names("experiments")
+
+
+def load_experiment(source: str) -> Experiment:
+    """Load a shipped experiment by name or an experiment YAML by path.
+
+    Raises:
+        ConfigError: On an unknown name, or a malformed file.
+    """
+    tree = read_yaml_mapping(source, "experiments", "experiment")
+    valid = {"name", "title", "config", "overrides", "seeds", "cells"}
+    unknown = sorted(set(tree) - valid)
+    if unknown or "cells" not in tree:
+        raise ConfigError(
+            f"experiment {source}: keys {', '.join(unknown) or '(none unknown)'}; expected {sorted(valid)}"
+        )
+    cells = []
+    for number, raw in enumerate(tree["cells"], start=1):
+        if not isinstance(raw, dict) or not {"name", "protocol"} <= set(raw):
+            raise ConfigError(f"experiment {source}: cell {number} needs at least a name and a protocol")
+        extra = sorted(set(raw) - {"name", "protocol", "overrides", "paper", "group", "classes"})
+        if extra:
+            raise ConfigError(f"experiment {source}: cell {number} has unknown key(s) {', '.join(extra)}")
+        cells.append(
+            Cell(
+                str(raw["name"]),
+                str(raw["protocol"]),
+                tuple(raw.get("overrides") or ()),
+                raw.get("paper"),
+                str(raw.get("group", "")),
+                raw.get("classes"),
+            )
+        )
+    return Experiment(
+        name=str(tree.get("name", Path(source).stem)),
+        title=str(tree.get("title", source)),
+        config=str(tree.get("config", "default")),
+        overrides=tuple(tree.get("overrides") or ()),
+        seeds=int(tree.get("seeds", 3)),
+        cells=tuple(cells),
+    )
+
+
+def _finished(folder: Path, seed: int) -> Path | None:
+    done = sorted(folder.glob(f"seed{seed}-*/results.json"))
+    return done[-1] if done else None
+
+
+def run_experiment(
+    experiment: Experiment,
+    output: Path,
+    overrides: list[str] | None = None,
+    seeds: int | None = None,
+    cells: list[str] | None = None,
+    progress: Callable[[str], None] = print,
+) -> Path:
+    """Run every (cell, seed) not finished yet, then write the table.
+
+    Args:
+        experiment: The experiment.
+        output: Folder of experiment outputs (the experiment gets a subfolder).
+        overrides: Overrides for every cell (e.g. ``data.path=...``).
+        seeds: Seeds per cell (default: the experiment's).
+        cells: Run only the cells with these names or slugs (default: all).
+        progress: Called with a line per run started or skipped.
+
+    Returns:
+        The Markdown table's path.
+    """
+    from sldml.training.run import train  # torch and Lightning only when something is trained
+
+    root = output / experiment.name
+    count = seeds or experiment.seeds
+    chosen = [c for c in experiment.cells if not cells or c.name in cells or c.slug in cells]
+    if cells and not chosen:
+        raise ConfigError(f"no cell named {cells}; cells: {', '.join(c.slug for c in experiment.cells)}")
+    for cell in chosen:
+        for seed in range(count):
+            folder = root / cell.slug
+            if _finished(folder, seed):
+                progress(f"{cell.name}, seed {seed}: finished earlier, skipped")
+                continue
+            progress(f"{cell.name}, seed {seed}: training")
+            config = load_config(
+                experiment.config,
+                [
+                    *experiment.overrides,
+                    *cell.overrides,
+                    *(overrides or []),
+                    f"protocol={cell.protocol}",
+                    f"train.seed={seed}",
+                    f"output_dir={folder}",
+                    f"name=seed{seed}",
+                ],
+            )
+            train(config)
+    return write_table(experiment, root, count)
+
+
+def collect(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, Any]]:
+    """Per cell: the finished seeds' top-1, the baselines, the paper's number."""
+    rows = []
+    for cell in experiment.cells:
+        results = [json.loads(p.read_text()) for seed in range(seeds) if (p := _finished(root / cell.slug, seed))]
+        top1 = [100 * r["model"]["top1"] for r in results]
+        baselines = results[0]["baselines"] if results else {}
+        rows.append(
+            {
+                "cell": cell.name,
+                "group": cell.group,
+                "training classes": cell.classes,
+                "paper": cell.paper,
+                "seeds": len(top1),
+                "mean": float(np.mean(top1)) if top1 else None,
+                "std": float(np.std(top1)) if top1 else None,
+                "euclidean": 100 * baselines["euclidean"]["top1"] if "euclidean" in baselines else None,
+                "dtw": 100 * baselines["dtw"]["top1"] if "dtw" in baselines else None,
+                "queries": results[0]["queries"] if results else None,
+            }
+        )
+    return rows
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def write_table(experiment: Experiment, root: Path, seeds: int) -> Path:
+    """Write ``table.md`` and ``table.csv`` into the experiment's folder from the finished runs."""
+    rows = collect(experiment, root, seeds)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "table.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = [
+        f"# {experiment.title}",
+        "",
+        f"One-shot top-1 %, mean +- std over the finished seeds (of {seeds}); baselines need no training.",
+        "",
+        "| cell | paper | sldml | seeds | 1-NN Euclidean | 1-NN DTW | vs paper | vs best baseline |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        ours = f"{row['mean']:.1f} +- {row['std']:.1f}" if row["mean"] is not None else "not run"
+        best = max((v for v in (row["euclidean"], row["dtw"]) if v is not None), default=None)
+        versus_paper = versus_best = ""
+        if row["mean"] is not None and row["paper"] is not None:
+            versus_paper = f"{row['mean'] - row['paper']:+.1f}"
+        if row["mean"] is not None and best is not None:
+            versus_best = f"{row['mean'] - best:+.1f}" + (" (below)" if row["mean"] < best else "")
+        lines.append(
+            f"| {row['cell']} | {_fmt(row['paper'])} | {ours} | {row['seeds']} | {_fmt(row['euclidean'])} | "
+            f"{_fmt(row['dtw'])} | {versus_paper} | {versus_best} |"
+        )
+    (root / "table.md").write_text("\n".join(lines) + "\n")
+    return root / "table.md"

@@ -1,0 +1,118 @@
+"""Plots (PNG, matplotlib): a run's embedding (UMAP) and confusion matrix, an experiment's accuracy curve.
+
+The UMAP plot is SL-DML's Fig. 5 / 6, the accuracy against the number of training classes its Fig. 4.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sldml.errors import ConfigError
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def umap_plot(run_dir: Path, out: Path, seed: int = 0) -> Path:
+    """UMAP of a run's reference and query embeddings, coloured by class, references as black-edged stars.
+
+    Raises:
+        ConfigError: If the run has no ``embeddings.npz``.
+    """
+    path = run_dir / "embeddings.npz"
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} has no embeddings.npz; is it a finished sldml run?")
+    data = np.load(path, allow_pickle=False)
+    vectors = np.concatenate([data["reference_embeddings"], data["query_embeddings"]])
+    labels = np.concatenate([data["reference_labels"], data["query_labels"]])
+    import umap  # slow to import (numba): only here
+
+    neighbours = max(2, min(15, len(vectors) - 1))
+    points = umap.UMAP(n_neighbors=neighbours, random_state=seed).fit_transform(vectors)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 6))
+    classes = list(data["reference_labels"])
+    colours = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(classes), 2)))
+    n_refs = len(data["reference_labels"])
+    for index, label in enumerate(classes):
+        queries = np.flatnonzero(labels[n_refs:] == label) + n_refs
+        ax.scatter(points[queries, 0], points[queries, 1], s=12, color=colours[index], label=label, alpha=0.7)
+        ax.scatter(points[index, 0], points[index, 1], s=220, marker="*", color=colours[index], edgecolors="black")
+    ax.set_title(f"{run_dir.name}: evaluation embeddings (stars: the one reference per class)")
+    ax.legend(fontsize=7, markerscale=1.5, loc="best", ncol=2 if len(classes) > 10 else 1)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def confusion_plot(run_dir: Path, out: Path) -> Path:
+    """The confusion matrix of a run's one-shot evaluation."""
+    results = json.loads((run_dir / "results.json").read_text())
+    matrix = np.asarray(results["model"]["confusion"])
+    labels = results["model"]["labels"]
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(1.5 + 0.4 * len(labels), 1.2 + 0.4 * len(labels)))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for (i, j), value in np.ndenumerate(matrix):
+        if value:
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=6)
+    ax.set_title(f"top-1 {100 * results['model']['top1']:.1f} %")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
+    """Top-1 against the number of training classes, one line per group (ours solid, the paper's dashed)."""
+    table = experiment_dir / "table.csv"
+    if not table.is_file():
+        raise ConfigError(f"{experiment_dir} has no table.csv; run `sldml experiment` first")
+    with table.open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["training classes"] and r["mean"]]
+    if not rows:
+        raise ConfigError(f"{table}: no finished cell with a number of training classes")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for index, group in enumerate(dict.fromkeys(r["group"] for r in rows)):
+        cells = sorted((r for r in rows if r["group"] == group), key=lambda r: int(r["training classes"]))
+        x = [int(r["training classes"]) for r in cells]
+        colour = f"C{index}"
+        ax.errorbar(
+            x,
+            [float(r["mean"]) for r in cells],
+            yerr=[float(r["std"]) for r in cells],
+            color=colour,
+            marker="o",
+            capsize=3,
+            label=f"sldml {group}",
+        )
+        if all(r["paper"] for r in cells):
+            ax.plot(
+                x, [float(r["paper"]) for r in cells], color=colour, linestyle="--", marker="x", label=f"paper {group}"
+            )
+    ax.set_xlabel("training (auxiliary) classes")
+    ax.set_ylabel("one-shot top-1 %")
+    ax.set_title(experiment_dir.name)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
