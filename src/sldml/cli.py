@@ -178,6 +178,8 @@ def _quiet_lightning() -> None:
     import logging
     import warnings
 
+    import lightning.pytorch  # noqa: F401  (its import sets its loggers to INFO: set them after it)
+
     for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*LeafSpec.*")
