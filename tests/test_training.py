@@ -139,3 +139,12 @@ def test_inter_sensor_training_evaluates_the_other_modality(tmp_path: Path) -> N
     assert results["references"] == 3 and results["queries"] == 3 * (3 * 2 - 1)
     # the baselines compare inertial references with inertial queries: the evaluation modality
     assert results["baselines"]["euclidean"]["queries"] == 15
+
+
+def test_a_bad_accelerator_is_a_config_error_and_leaves_no_run_folder_behind(tmp_path: Path) -> None:
+    config = load_config(
+        "default", [*TINY, "train.accelerator=abacus", f"output_dir={tmp_path}", f"protocol={_protocol(tmp_path)}"]
+    )
+    with pytest.raises(ConfigError, match=r"train\.accelerator=abacus"):
+        train(config)
+    assert "SLDML_RUN_DIR" not in os.environ  # a later run in this process gets a folder of its own

@@ -30,6 +30,7 @@ import lightning as L
 import numpy as np
 import torch
 import yaml
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
 from pytorch_metric_learning.samplers import MPerClassSampler
@@ -71,15 +72,16 @@ def versions() -> dict[str, str]:
     return out
 
 
-def _new_run_dir(config: Config) -> Path:
+def _new_run_dir(config: Config) -> tuple[Path, bool]:
+    """The run folder, and whether this process made it (``False`` in a DDP worker process)."""
     inherited = os.environ.get(_RUN_DIR_ENV)
     if inherited:
-        return Path(inherited)
+        return Path(inherited), False
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = Path(config.output_dir) / f"{config.name}-{stamp}"
     path.mkdir(parents=True, exist_ok=False)
     os.environ[_RUN_DIR_ENV] = str(path.resolve())
-    return path
+    return path, True
 
 
 def embed(net: EmbeddingNet, sequences: list[Sequence], config: Config) -> np.ndarray:
@@ -182,6 +184,48 @@ def _split(config: Config, protocol: Protocol, sequences: list[Sequence]) -> One
     return OneShotSplit(train_split.auxiliary, eval_split.references, eval_split.queries)
 
 
+def _fit(
+    config: Config, split: OneShotSplit, classes: list[str], run_dir: Path
+) -> tuple[L.Trainer, EmbeddingNet, Throughput]:
+    """Build the network, the loss and the Lightning trainer, and train on the split's auxiliary samples."""
+    L.seed_everything(config.train.seed, workers=True, verbose=False)
+    loader = _loader(split, classes, config)
+    net = build_net(config, len(classes))
+    loss = SLDMLLoss(config.loss.alpha, config.loss.beta, config.loss.margin, config.loss.miner_epsilon)
+    module = SLDMLModule(net, loss, config.optim, config.train.epochs)
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="best", monitor="train_loss", mode="min", save_last=True
+    )
+    throughput = Throughput()
+    try:
+        trainer = _trainer(config, run_dir, [checkpoints, throughput])
+    except (MisconfigurationException, ValueError, RuntimeError) as err:
+        raise ConfigError(
+            f"train.accelerator={config.train.accelerator}, devices={config.train.devices}, "
+            f"strategy={config.train.strategy}, precision={config.train.precision}: {err}"
+        ) from None
+    trainer.fit(module, loader)
+    return trainer, net, throughput
+
+
+def _trainer(config: Config, run_dir: Path, callbacks: list[L.Callback]) -> L.Trainer:
+    return L.Trainer(
+        max_epochs=config.train.epochs,
+        accelerator=config.train.accelerator,
+        devices=config.train.devices,
+        num_nodes=config.train.num_nodes,
+        strategy=config.train.strategy,
+        precision=config.train.precision,  # type: ignore[arg-type]
+        deterministic="warn" if config.train.deterministic else False,
+        logger=CSVLogger(run_dir, name="", version=""),
+        callbacks=callbacks,
+        enable_progress_bar=config.train.progress,
+        enable_model_summary=False,
+        log_every_n_steps=1,
+        default_root_dir=run_dir,
+    )
+
+
 def train(config: Config, sequences: list[Sequence] | None = None, protocol: Protocol | None = None) -> Path | None:
     """Train on the auxiliary classes of ``protocol`` (default: ``config.protocol``) and evaluate.
 
@@ -203,36 +247,15 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     protocol = protocol.resolve(k for k in keys if k is not None)
     split = _split(config, protocol, sequences)
     classes = sorted({class_label(s) for s in split.auxiliary})
-    run_dir = _new_run_dir(config)
-    L.seed_everything(config.train.seed, workers=True, verbose=False)
-    loader = _loader(split, classes, config)
-    net = build_net(config, len(classes))
-    loss = SLDMLLoss(config.loss.alpha, config.loss.beta, config.loss.margin, config.loss.miner_epsilon)
-    module = SLDMLModule(net, loss, config.optim, config.train.epochs)
-    checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="best", monitor="train_loss", mode="min", save_last=True
-    )
-    throughput = Throughput()
-    trainer = L.Trainer(
-        max_epochs=config.train.epochs,
-        accelerator=config.train.accelerator,
-        devices=config.train.devices,
-        num_nodes=config.train.num_nodes,
-        strategy=config.train.strategy,
-        precision=config.train.precision,  # type: ignore[arg-type]
-        deterministic="warn" if config.train.deterministic else False,
-        logger=CSVLogger(run_dir, name="", version=""),
-        callbacks=[checkpoints, throughput],
-        enable_progress_bar=config.train.progress,
-        enable_model_summary=False,
-        log_every_n_steps=1,
-        default_root_dir=run_dir,
-    )
-    trainer.fit(module, loader)
+    run_dir, made_here = _new_run_dir(config)
+    try:
+        trainer, net, throughput = _fit(config, split, classes, run_dir)
+    finally:
+        if made_here:  # the worker processes have started by now; a later run must not reuse this folder
+            os.environ.pop(_RUN_DIR_ENV, None)
     train_seconds = time.perf_counter() - start
     if not trainer.is_global_zero:
         return None
-    os.environ.pop(_RUN_DIR_ENV, None)
     net = net.cpu()
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(run_dir / "model.safetensors"))
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
