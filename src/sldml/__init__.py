@@ -6,7 +6,16 @@ The public API, from raw files to the image a network sees::
     report = sldml.load_folder("UTD-MHAD")          # every file, plus what was skipped and why
     seq = sldml.read("a1_s1_t1_skeleton.mat")[0]   # one file -> Sequence objects
     image = sldml.represent(sldml.transforms.centre(seq), "compact", width=64)  # (3, 20, 64) float32
+
+    config = sldml.load_config("default", ["data.dataset=utd_mhad", "data.path=UTD-MHAD", "protocol=utd-mhad-23-4"])
+    run_dir = sldml.train(config)                  # a run folder: weights, results.json, embeddings
+    run = sldml.load_run(run_dir)                  # its config, protocol, classes and network
+
+The training API (``load_config``, ``train``, ``evaluate_run``, ``load_run``, ``load_protocol``) is imported
+on first use, so that ``import sldml`` for the data layer does not load torch.
 """
+
+from typing import Any
 
 from sldml import transforms
 from sldml.errors import ConfigError, DataError, SldmlError
@@ -18,6 +27,23 @@ from sldml.sequence import Sequence
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "load_config": "sldml.config",
+    "load_protocol": "sldml.protocols",
+    "train": "sldml.training",
+    "evaluate_run": "sldml.training",
+    "load_run": "sldml.training",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sldml' has no attribute {name!r}")
+
+
 __all__ = [
     "ConfigError",
     "DataError",
@@ -28,13 +54,18 @@ __all__ = [
     "SldmlError",
     "decode_compact",
     "encode_compact",
+    "evaluate_run",
     "generate_synthetic",
     "get_layout",
     "list_formats",
     "list_layouts",
     "list_representations",
+    "load_config",
     "load_folder",
+    "load_protocol",
+    "load_run",
     "read",
     "represent",
+    "train",
     "transforms",
 ]
