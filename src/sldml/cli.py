@@ -324,7 +324,7 @@ def experiment(
             path = write_table(exp, output / exp.name, seeds or exp.seeds)
         else:
             path = run_experiment(exp, output, overrides or [], seeds, cell, progress=console.print)
-        console.print(path.read_text(), markup=False, highlight=False)
+        console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
         console.print(f"written to {path} and {path.with_suffix('.csv')}")
 
 

@@ -49,7 +49,7 @@ def umap_plot(run_dir: Path, out: Path, seed: int = 0) -> Path:
         queries = np.flatnonzero(labels[n_refs:] == label) + n_refs
         ax.scatter(points[queries, 0], points[queries, 1], s=12, color=colours[index], label=label, alpha=0.7)
         ax.scatter(points[index, 0], points[index, 1], s=220, marker="*", color=colours[index], edgecolors="black")
-    ax.set_title(f"{run_dir.name}: evaluation embeddings (stars: the one reference per class)")
+    ax.set_title(f"{run_dir.name}\nevaluation embeddings (stars: the one reference per class)", fontsize=9)
     ax.legend(fontsize=7, markerscale=1.5, loc="best", ncol=2 if len(classes) > 10 else 1)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
