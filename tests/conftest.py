@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from sldml.sequence import Sequence
 
@@ -38,3 +39,35 @@ def make_skeleton(frames: int = 10, seed: int = 0, layout: str = "kinect_v1", jo
 def make_imu(frames: int = 10, seed: int = 0) -> Sequence:
     rng = np.random.default_rng(seed)
     return Sequence(data=rng.normal(size=(frames, 6)), layout="imu6", rate_hz=50.0, modality="inertial")
+
+
+TINY = [
+    "data.synthetic_classes=18",
+    "data.synthetic_subjects=3",
+    "data.synthetic_trials=2",
+    "train.epochs=5",
+    "train.batch_size=16",
+    "train.progress=false",
+    "evaluate.baselines=[euclidean]",
+]
+"""Overrides of a tiny synthetic training run: 15 auxiliary actions, 3 novel ones (16-18), about 15 s."""
+
+
+def tiny_protocol(tmp: Path) -> str:
+    """Write the tiny run's protocol (novel actions 16, 17, 18) and return its path."""
+    path = tmp / "tiny.yaml"
+    path.write_text(yaml.safe_dump({"name": "tiny", "dataset": "synthetic", "evaluation": [16, 17, 18]}))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny trained run, shared by the training and inference tests."""
+    from sldml.config import load_config
+    from sldml.training import train
+
+    tmp = tmp_path_factory.mktemp("runs")
+    config = load_config("default", [*TINY, f"output_dir={tmp}", f"protocol={tiny_protocol(tmp)}"])
+    run = train(config)
+    assert run is not None
+    return run

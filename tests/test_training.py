@@ -17,31 +17,7 @@ from sldml.errors import ConfigError
 from sldml.io.synthetic import generate
 from sldml.training import evaluate_run, load_run, train
 from sldml.training.run import embed
-
-TINY = [
-    "data.synthetic_classes=18",
-    "data.synthetic_subjects=3",
-    "data.synthetic_trials=2",
-    "train.epochs=5",
-    "train.batch_size=16",
-    "train.progress=false",
-    "evaluate.baselines=[euclidean]",
-]
-
-
-def _protocol(tmp: Path) -> str:
-    path = tmp / "tiny.yaml"
-    path.write_text(yaml.safe_dump({"name": "tiny", "dataset": "synthetic", "evaluation": [16, 17, 18]}))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("runs")
-    config = load_config("default", [*TINY, f"output_dir={tmp}", f"protocol={_protocol(tmp)}"])
-    run = train(config)
-    assert run is not None
-    return run
+from tests.conftest import TINY, tiny_protocol
 
 
 def test_tiny_run_beats_chance(run_dir: Path) -> None:
@@ -81,7 +57,7 @@ def test_checkpoint_reloads_with_identical_embeddings(run_dir: Path) -> None:
 
 
 def test_same_seed_same_run(run_dir: Path, tmp_path: Path) -> None:
-    config = load_config("default", [*TINY, f"output_dir={tmp_path}", f"protocol={_protocol(tmp_path)}"])
+    config = load_config("default", [*TINY, f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"])
     again = train(config)
     assert again is not None
     first = np.load(run_dir / "embeddings.npz")["query_embeddings"]
@@ -113,7 +89,7 @@ def test_ddp_on_two_cpu_processes(tmp_path: Path) -> None:
         "train.strategy=ddp",
         "train.accelerator=cpu",
         f"output_dir={tmp_path}",
-        f"protocol={_protocol(tmp_path)}",
+        f"protocol={tiny_protocol(tmp_path)}",
     ]
     env = {k: v for k, v in os.environ.items() if k != "SLDML_RUN_DIR"}
     done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
@@ -143,7 +119,7 @@ def test_inter_sensor_training_evaluates_the_other_modality(tmp_path: Path) -> N
 
 def test_a_bad_accelerator_is_a_config_error_and_leaves_no_run_folder_behind(tmp_path: Path) -> None:
     config = load_config(
-        "default", [*TINY, "train.accelerator=abacus", f"output_dir={tmp_path}", f"protocol={_protocol(tmp_path)}"]
+        "default", [*TINY, "train.accelerator=abacus", f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"]
     )
     with pytest.raises(ConfigError, match=r"train\.accelerator=abacus"):
         train(config)

@@ -33,6 +33,8 @@ _LAZY = {
     "train": "sldml.training",
     "evaluate_run": "sldml.training",
     "load_run": "sldml.training",
+    "Recognizer": "sldml.inference",
+    "Gallery": "sldml.inference",
 }
 
 
@@ -47,8 +49,10 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ConfigError",
     "DataError",
+    "Gallery",
     "Layout",
     "LoadReport",
+    "Recognizer",
     "Sequence",
     "Skipped",
     "SldmlError",

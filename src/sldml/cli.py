@@ -344,6 +344,199 @@ def plot(
             console.print(f"wrote {item}")
 
 
+ModelOpt = Annotated[Path, typer.Option("--model", help="A run folder made by `sldml train` (or a checkpoint in it).")]
+GalleryOpt = Annotated[Path, typer.Option("--gallery", help="The gallery file (e.g. my.sldml).")]
+FilesArg = Annotated[list[Path], typer.Argument(help="Data files or folders (any format `sldml info` reads).")]
+
+
+def _read_inputs(paths: list[Path], recognizer: Any) -> list[Any]:
+    """Sequences of the given files and folders.
+
+    A file must fit the model; from a folder, the samples of the model's layout and modality are taken and
+    the others counted on stderr (never silently).
+    """
+    from sldml.errors import DataError as _DataError
+
+    out = []
+    for path in paths:
+        if path.is_dir():
+            report = sio.load_folder(path)
+            for item in report.skipped:
+                errors.print(f"skipped: {item.reason}", highlight=False, soft_wrap=True)
+            fitting = []
+            for seq in report.sequences:
+                try:
+                    recognizer.check(seq)
+                    fitting.append(seq)
+                except _DataError:
+                    pass
+            if len(fitting) < len(report.sequences) and recognizer.spec["modality"] != "fused":
+                errors.print(
+                    f"{path}: {len(report.sequences) - len(fitting)} sample(s) of another layout or modality not used "
+                    f"(the model reads {recognizer.spec['layout']}, {recognizer.spec['modality']})",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            out += report.sequences if recognizer.spec["modality"] == "fused" else fitting
+        else:
+            out += sio.read(path)
+    if not out:
+        raise _DataError(", ".join(map(str, paths)), "no sample the model can read")
+    return out
+
+
+def _load_recognizer(model: Path, threshold: float | None, checkpoint: str = "last") -> Any:
+    from sldml.inference import Recognizer
+
+    _quiet_lightning()
+    return Recognizer.load(model, checkpoint=checkpoint, threshold=threshold)
+
+
+@app.command()
+def enrol(
+    model: ModelOpt,
+    gallery: GalleryOpt,
+    label: Annotated[str, typer.Option(help="The name of the action these files show.")],
+    files: FilesArg,
+) -> None:
+    """Teach the model a new action from one (or more) examples: add them to a gallery file."""
+    with _user_errors():
+        rec = _load_recognizer(model, None)
+        if gallery.exists():
+            rec.load_gallery(gallery)
+        sequences = _read_inputs(files, rec)
+        rec.enrol(label, sequences)
+        rec.gallery.save(gallery)
+        counts = rec.gallery.counts()
+        console.print(
+            f"enrolled {len(sequences)} reference(s) of {label!r}; {gallery} holds {len(counts)} label(s): "
+            + ", ".join(f"{k} ({v})" for k, v in counts.items()),
+            highlight=False,
+        )
+
+
+@app.command()
+def recognize(
+    model: ModelOpt,
+    gallery: GalleryOpt,
+    files: FilesArg,
+    top_k: Annotated[int, typer.Option(help="Nearest labels to report.")] = 5,
+    threshold: Annotated[
+        float | None, typer.Option(help="Rejection distance (default: the model's calibration.json).")
+    ] = None,
+    window: Annotated[str | None, typer.Option(help="Slide a window over long recordings, e.g. 2s or 60f.")] = None,
+    stride: Annotated[str, typer.Option(help="Window step, e.g. 0.5s (with --window).")] = "0.5s",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Recognise recordings against a gallery: label (or unknown), distance, confidence and the top-k labels."""
+    with _user_errors():
+        from sldml.inference import segment
+
+        rec = _load_recognizer(model, threshold)
+        rec.load_gallery(gallery)
+        if rec.threshold is None:
+            errors.print("note: the model has no calibration.json and no --threshold: nothing is rejected as unknown")
+        sequences = rec.prepare(_read_inputs(files, rec))
+        if window is not None:
+            found = {str(s.source): [g.to_dict() for g in segment(rec, s, window, stride)] for s in sequences}
+            if as_json:
+                print(json.dumps(found, indent=1))
+                return
+            table = Table(title=f"segments (window {window}, stride {stride})", title_justify="left")
+            for column in ("file", "start s", "end s", "label", "distance", "confidence", "windows"):
+                table.add_column(column)
+            for source, segments in found.items():
+                for g in segments:
+                    table.add_row(
+                        source,
+                        f"{g['start_s']:.2f}",
+                        f"{g['end_s']:.2f}",
+                        g["label"],
+                        f"{g['distance']:.3f}",
+                        f"{g['confidence']:.2f}",
+                        str(g["windows"]),
+                    )
+            console.print(table)
+            return
+        answers = rec.recognize_many(sequences, k=top_k)
+        if as_json:
+            print(json.dumps([a.to_dict() for a in answers], indent=1))
+            return
+        table = Table(title=f"recognised (threshold {rec.threshold})", title_justify="left")
+        for column in ("file", "label", "distance", "confidence", f"top-{top_k}"):
+            table.add_column(column)
+        for a in answers:
+            top = ", ".join(f"{label} {d:.3f}" for label, d in a.top_k)
+            table.add_row(str(a.source), a.label, f"{a.distance:.3f}", f"{a.confidence:.2f}", top)
+        console.print(table)
+
+
+@app.command()
+def calibrate(
+    model: ModelOpt,
+    files: FilesArg,
+    far: Annotated[float, typer.Option(help="Target false-accept rate of never-enrolled actions.")] = 0.05,
+) -> None:
+    """Calibrate a model's unknown threshold on labelled data of classes it will not enrol (writes calibration.json)."""
+    with _user_errors():
+        rec = _load_recognizer(model, None)
+        sequences = _read_inputs(files, rec)
+        result = rec.calibrate(sequences, far, source=", ".join(map(str, files)))
+        path = rec.run.path / "calibration.json"
+        path.write_text(json.dumps(result.to_dict(), indent=1))
+        console.print(
+            f"threshold {result.threshold:.4f} for a false-accept rate of {far:g} on {result.queries} queries of "
+            f"{result.classes} classes (accepts {100 * result.tar:.1f} % of genuine queries); written to {path}",
+            highlight=False,
+        )
+
+
+gallery_app = typer.Typer(help="Inspect and edit gallery files.", no_args_is_help=True)
+app.add_typer(gallery_app, name="gallery")
+
+
+@gallery_app.command("show")
+def gallery_show(
+    path: Annotated[Path, typer.Argument(help="A gallery file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List a gallery's labels, reference counts, model and input."""
+    with _user_errors():
+        from sldml.inference import Gallery
+
+        info = Gallery.load(path).describe()
+        if as_json:
+            print(json.dumps(info, indent=1))
+            return
+        table = Table(title=f"{path}: {info['references']} reference(s)", title_justify="left")
+        table.add_column("label")
+        table.add_column("references")
+        for label, count in info["labels"].items():
+            table.add_row(label, str(count))
+        console.print(table)
+        spec = info["input"]
+        console.print(
+            f"model {info['model']}, layout {spec.get('layout')}, modality {spec.get('modality')}, "
+            f"{info['dim']}-d, created {info['created']}, updated {info['updated']}",
+            highlight=False,
+        )
+
+
+@gallery_app.command("remove")
+def gallery_remove(
+    path: Annotated[Path, typer.Argument(help="A gallery file.")],
+    label: Annotated[str, typer.Argument(help="The label to forget.")],
+) -> None:
+    """Forget every reference of a label."""
+    with _user_errors():
+        from sldml.inference import Gallery
+
+        stored = Gallery.load(path)
+        removed = stored.remove(label)
+        stored.save(path)
+        console.print(f"removed {removed} reference(s) of {label!r}; {len(stored)} left", highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``sldml`` command."""
     app()

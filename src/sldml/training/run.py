@@ -6,6 +6,9 @@ Every run writes to its own folder (never into the data folder)::
       config.yaml          the resolved config
       protocol.yaml        the protocol that was used
       classes.json         auxiliary classes, in classifier order
+      input.json           what the model reads: layout, modality, rate (see :func:`input_spec`)
+      calibration.json     the open-set rejection threshold, calibrated on the novel classes' one-shot split
+                           (:mod:`sldml.evaluation.openset`)
       checkpoints/         Lightning checkpoints: last.ckpt, best.ckpt (lowest training loss)
       model.safetensors    the final weights (no pickle)
       metrics.csv          per-epoch losses (Lightning's CSV logger)
@@ -42,6 +45,7 @@ from sldml.datasets import SignalImageDataset
 from sldml.errors import ConfigError
 from sldml.evaluation.baselines import run_baseline
 from sldml.evaluation.oneshot import euclidean_distances, score_distances
+from sldml.evaluation.openset import calibrate
 from sldml.losses import SLDMLLoss
 from sldml.models.factory import build_net
 from sldml.models.net import EmbeddingNet
@@ -54,6 +58,8 @@ from sldml.training.module import SLDMLModule, Throughput
 # Lightning's DDP launcher starts each worker process by running the same command again; the parent
 # passes the run folder it made through this variable so that all processes write to one folder.
 _RUN_DIR_ENV = "SLDML_RUN_DIR"
+CALIBRATION_PER_CLASS = 20
+"""Samples per class that the end-of-training calibration embeds."""
 
 
 def class_label(seq: Sequence) -> str:
@@ -125,6 +131,39 @@ def evaluate_split(
         "model": model.summary(),
         "baselines": baselines,
     }
+
+
+def input_spec(sequences: list[Sequence]) -> dict[str, Any]:
+    """What a model trained on ``sequences`` reads: their layout, modality and (median) frame rate.
+
+    Raises:
+        ConfigError: If the sequences mix layouts or modalities (a model reads one kind of input).
+    """
+    layouts = sorted({s.layout for s in sequences})
+    modalities = sorted({s.modality for s in sequences})
+    if len(layouts) != 1 or len(modalities) != 1:
+        raise ConfigError(f"training samples mix layouts {layouts} / modalities {modalities}; a model reads one")
+    return {
+        "layout": layouts[0],
+        "modality": modalities[0],
+        "rate_hz": float(np.median([s.rate_hz for s in sequences])),
+    }
+
+
+def calibrate_on(
+    net: EmbeddingNet, sequences: list[Sequence], config: Config, source: str, target_far: float = 0.05
+) -> dict[str, Any]:
+    """Calibrate the rejection threshold on labelled samples (:func:`sldml.evaluation.openset.calibrate`).
+
+    Each class's first sample (in the given order) is its reference; at most :data:`CALIBRATION_PER_CLASS`
+    samples of a class are used.
+    """
+    by_class: dict[str, list[Sequence]] = {}
+    for seq in sequences:
+        by_class.setdefault(class_label(seq), []).append(seq)
+    chosen = [s for group in by_class.values() for s in group[:CALIBRATION_PER_CLASS]]
+    embeddings = embed(net, chosen, config)
+    return calibrate(embeddings, [class_label(s) for s in chosen], target_far, source).to_dict()
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
@@ -247,6 +286,7 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     protocol = protocol.resolve(k for k in keys if k is not None)
     split = _split(config, protocol, sequences)
     classes = sorted({class_label(s) for s in split.auxiliary})
+    spec = input_spec(split.auxiliary)
     run_dir, made_here = _new_run_dir(config)
     try:
         trainer, net, throughput = _fit(config, split, classes, run_dir)
@@ -261,6 +301,17 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     (run_dir / "protocol.yaml").write_text(yaml.safe_dump(protocol_to_dict(protocol), sort_keys=False))
     (run_dir / "classes.json").write_text(json.dumps(classes, indent=1))
+    (run_dir / "input.json").write_text(json.dumps(spec, indent=1))
+    if config.evaluate.modality in (None, config.data.modality):
+        calibration = calibrate_on(
+            net,
+            split.references + split.queries,
+            config,
+            f"one-shot split of {protocol.name} (reference + queries of classes never trained on)",
+        )
+    else:  # inter-sensor: the evaluation split is in another modality than the model reads
+        calibration = calibrate_on(net, split.auxiliary, config, f"auxiliary training samples of {protocol.name}")
+    (run_dir / "calibration.json").write_text(json.dumps(calibration, indent=1))
     results = evaluate_split(net, split, config, run_dir)
     results.update(
         protocol=protocol.name,

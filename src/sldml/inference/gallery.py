@@ -1,0 +1,276 @@
+"""A gallery: the enrolled reference embeddings, their labels, and the model they belong to.
+
+On disk a gallery is one `safetensors <https://huggingface.co/docs/safetensors>`_ file (no pickle)::
+
+    tensor  "vectors"   float32 (N, d)    one row per enrolled reference
+    metadata (strings):
+      "sldml_gallery"   format version ("1")
+      "labels"          JSON list of N labels
+      "sources"         JSON list of N source files (where each reference came from)
+      "model"           the model fingerprint (:attr:`sldml.inference.Recognizer.fingerprint`)
+      "input"           JSON: layout, modality, representation and its parameters
+      "created", "updated"  ISO 8601 times
+      "sha256"          hex digest of the vectors' bytes
+
+A gallery whose vectors do not match their digest (edited or damaged), whose labels do not match the rows, or
+that was made by another model is refused. Saving writes a temporary file beside the target and renames it
+over the target, so a crash leaves either the old gallery or the new one, never half of one.
+
+Search is exact: torch (chunked matrix products) by default; a ``faiss.IndexFlatL2`` (also exact) for
+galleries of at least :data:`FAISS_MIN_SIZE` vectors, where it is faster.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save
+
+from sldml.errors import ConfigError, DataError
+
+FORMAT_VERSION = "1"
+FAISS_MIN_SIZE = 200_000
+"""Galleries of at least this many vectors are searched with faiss (``backend="auto"``); see benchmarks."""
+_CHUNK = 131_072
+Backend = Literal["auto", "torch", "faiss"]
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _digest(vectors: npt.NDArray[np.float32]) -> str:
+    return hashlib.sha256(np.ascontiguousarray(vectors, dtype="<f4").tobytes()).hexdigest()
+
+
+def _topk_torch(gallery: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], k: int) -> tuple[Any, Any]:
+    g = torch.from_numpy(gallery)
+    q = torch.from_numpy(queries)
+    q_norm = (q * q).sum(1, keepdim=True)
+    best_d = torch.full((len(q), 0), 0.0)
+    best_i = torch.zeros((len(q), 0), dtype=torch.long)
+    for start in range(0, len(g), _CHUNK):
+        chunk = g[start : start + _CHUNK]
+        # squared distance = |q|^2 + |g|^2 - 2 q.g, one matrix product per chunk
+        d2 = torch.addmm(q_norm + (chunk * chunk).sum(1)[None, :], q, chunk.T, alpha=-2.0).clamp_(min=0.0)
+        d, i = torch.topk(d2, min(k, len(chunk)), dim=1, largest=False)
+        best_d, order = torch.sort(torch.cat([best_d, d], 1), dim=1)
+        best_i = torch.gather(torch.cat([best_i, i + start], 1), 1, order)
+        best_d, best_i = best_d[:, :k], best_i[:, :k]
+    return best_d.sqrt().numpy(), best_i.numpy()
+
+
+def _topk_faiss(gallery: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], k: int) -> tuple[Any, Any]:
+    import faiss  # imported here: only large galleries need it
+
+    index = faiss.IndexFlatL2(gallery.shape[1])
+    index.add(gallery)
+    d2, i = index.search(queries, k)
+    return np.sqrt(np.maximum(d2, 0.0)), i
+
+
+class Gallery:
+    """Enrolled references of one model.
+
+    Args:
+        model: Fingerprint of the model whose embeddings these are.
+        dim: Embedding size.
+        input_spec: What the model reads (layout, modality, representation), stored with the gallery.
+    """
+
+    def __init__(self, model: str, dim: int, input_spec: dict[str, Any] | None = None) -> None:
+        self.model = model
+        self.dim = dim
+        self.input_spec = dict(input_spec or {})
+        self.vectors = np.zeros((0, dim), dtype=np.float32)
+        self.labels: list[str] = []
+        self.sources: list[str] = []
+        self.created = _now()
+        self.updated = self.created
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def counts(self) -> dict[str, int]:
+        """References per label, in enrolment order."""
+        return dict(Counter(self.labels))
+
+    def add(self, label: str, vectors: npt.ArrayLike, sources: list[str] | None = None) -> None:
+        """Enrol references of a label (adds to any it already has).
+
+        Raises:
+            ConfigError: If the label is empty, "unknown", or the vectors have the wrong size or are not finite.
+        """
+        if not label or not label.strip():
+            raise ConfigError("label: expected a non-empty name")
+        if label == "unknown":
+            raise ConfigError("label: 'unknown' is the answer for queries far from every reference; choose another")
+        array = np.asarray(vectors, dtype=np.float32)
+        array = array[None] if array.ndim == 1 else array
+        if array.ndim != 2 or array.shape[1] != self.dim or len(array) == 0:
+            raise ConfigError(f"label {label!r}: expected (N, {self.dim}) embeddings, got shape {np.shape(vectors)}")
+        if not np.all(np.isfinite(array)):
+            raise ConfigError(f"label {label!r}: embeddings contain NaN or infinity")
+        names = list(sources) if sources is not None else [""] * len(array)
+        if len(names) != len(array):
+            raise ConfigError(f"label {label!r}: {len(array)} embeddings but {len(names)} sources")
+        self.vectors = np.concatenate([self.vectors, array])
+        self.labels += [label] * len(array)
+        self.sources += names
+        self.updated = _now()
+
+    def remove(self, label: str) -> int:
+        """Forget every reference of a label; returns how many were removed.
+
+        Raises:
+            ConfigError: If the label is not enrolled.
+        """
+        keep = [i for i, name in enumerate(self.labels) if name != label]
+        removed = len(self.labels) - len(keep)
+        if removed == 0:
+            raise ConfigError(f"label {label!r} is not enrolled; enrolled: {', '.join(self.counts()) or 'none'}")
+        self.vectors = self.vectors[keep]
+        self.labels = [self.labels[i] for i in keep]
+        self.sources = [self.sources[i] for i in keep]
+        self.updated = _now()
+        return removed
+
+    def search(self, queries: npt.ArrayLike, k: int, backend: Backend = "auto") -> tuple[Any, Any]:
+        """The ``k`` nearest references of each query (exact Euclidean).
+
+        Returns:
+            (Q, k') distances (ascending) and indices into the gallery, k' = min(k, len(gallery)).
+
+        Raises:
+            ConfigError: If the gallery is empty or the queries have the wrong size.
+        """
+        if not self.labels:
+            raise ConfigError("the gallery is empty: enrol at least one label first")
+        q = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, self.dim))
+        k = min(k, len(self.labels))
+        use_faiss = backend == "faiss" or (backend == "auto" and len(self.labels) >= FAISS_MIN_SIZE)
+        if backend not in ("auto", "torch", "faiss"):
+            raise ConfigError(f"backend={backend!r}; valid: auto, torch, faiss")
+        if use_faiss:
+            return _topk_faiss(np.ascontiguousarray(self.vectors), q, k)
+        return _topk_torch(np.ascontiguousarray(self.vectors), q, k)
+
+    def nearest_labels(
+        self, queries: npt.ArrayLike, k: int, backend: Backend = "auto"
+    ) -> list[list[tuple[str, float]]]:
+        """Per query, the ``k`` nearest distinct labels with their distance (the nearest reference of each).
+
+        Searches enough references that the answer is exact: the k-th distinct label's nearest reference is
+        at most ``(k - 1) * m + 1`` deep, where ``m`` is the largest number of references of one label.
+        """
+        most = max(self.counts().values(), default=1)
+        distances, indices = self.search(queries, (k - 1) * most + 1, backend)
+        out = []
+        for row_d, row_i in zip(distances, indices, strict=True):
+            seen: dict[str, float] = {}
+            for d, i in zip(row_d, row_i, strict=True):
+                if i >= 0 and self.labels[i] not in seen:
+                    seen[self.labels[i]] = float(d)
+                if len(seen) == k:
+                    break
+            out.append(list(seen.items()))
+        return out
+
+    def save(self, path: str | Path) -> Path:
+        """Write the gallery atomically (temporary file, then rename)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        metadata = {
+            "sldml_gallery": FORMAT_VERSION,
+            "labels": json.dumps(self.labels),
+            "sources": json.dumps(self.sources),
+            "model": self.model,
+            "input": json.dumps(self.input_spec, sort_keys=True),
+            "created": self.created,
+            "updated": self.updated,
+            "sha256": _digest(self.vectors),
+        }
+        data = save({"vectors": torch.from_numpy(np.ascontiguousarray(self.vectors))}, metadata=metadata)
+        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path, model: str | None = None) -> Gallery:
+        """Read a gallery written by :meth:`save`.
+
+        Args:
+            path: The gallery file.
+            model: If given, the fingerprint of the model that will search it; a gallery of another model
+                is refused.
+
+        Raises:
+            DataError: If the file is missing, truncated, edited, not a gallery, or made by another model.
+        """
+        source = Path(path)
+        if not source.is_file():
+            raise DataError(source, "gallery file not found")
+        try:
+            with safe_open(str(source), framework="pt") as handle:
+                meta = handle.metadata() or {}
+                if "vectors" not in handle.keys():  # noqa: SIM118  (safe_open has keys(), not __contains__)
+                    raise DataError(source, "not an sldml gallery: no 'vectors' tensor")
+                vectors = handle.get_tensor("vectors").numpy()
+        except SafetensorError as err:
+            raise DataError(source, f"not a readable gallery file (truncated or damaged?): {err}") from None
+        if meta.get("sldml_gallery") != FORMAT_VERSION:
+            found = meta.get("sldml_gallery")
+            raise DataError(source, f"field 'sldml_gallery': expected format {FORMAT_VERSION}, got {found!r}")
+        try:
+            labels, sources, spec = json.loads(meta["labels"]), json.loads(meta["sources"]), json.loads(meta["input"])
+            fingerprint, digest = meta["model"], meta["sha256"]
+        except (KeyError, json.JSONDecodeError) as err:
+            problem = f"{type(err).__name__}: {err}"
+            raise DataError(source, f"gallery metadata is damaged or incomplete ({problem})") from None
+        if vectors.ndim != 2 or vectors.dtype != np.float32:
+            raise DataError(source, f"field 'vectors': expected float32 (N, d), got {vectors.dtype} {vectors.shape}")
+        if not (isinstance(labels, list) and len(labels) == len(vectors) == len(sources)):
+            raise DataError(source, f"field 'labels': {len(labels)} labels for {len(vectors)} vectors")
+        if _digest(vectors) != digest:
+            raise DataError(source, "field 'vectors': checksum mismatch; the file was edited or damaged")
+        if model is not None and fingerprint != model:
+            raise DataError(
+                source,
+                f"field 'model': this gallery was made by model {fingerprint}, not by the loaded model {model}; "
+                "enrol the references again with this model",
+            )
+        gallery = cls(fingerprint, int(vectors.shape[1]), spec)
+        gallery.vectors, gallery.labels, gallery.sources = vectors, [str(x) for x in labels], [str(x) for x in sources]
+        gallery.created, gallery.updated = meta.get("created", ""), meta.get("updated", "")
+        return gallery
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-friendly summary: labels with counts, model, input, size, times."""
+        return {
+            "labels": self.counts(),
+            "references": len(self),
+            "dim": self.dim,
+            "model": self.model,
+            "input": self.input_spec,
+            "created": self.created,
+            "updated": self.updated,
+        }

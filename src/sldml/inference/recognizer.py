@@ -1,0 +1,259 @@
+"""Teach a trained model new actions from one example each, then recognise them or say "unknown".
+
+>>> rec = Recognizer.load("runs/my-run")          # doctest: +SKIP
+>>> rec.enrol("wave", [wave_sequence])            # doctest: +SKIP
+>>> rec.recognize(query).label                    # doctest: +SKIP
+'wave'
+
+A model reads one kind of input, recorded in its run folder's ``input.json`` at training time (layout,
+modality, frame rate) and ``config.yaml`` (centring, representation and its parameters): a query of another
+layout or modality is refused with a message that says what the model expects.
+
+Decision rule: the answer is the enrolled label whose nearest reference is nearest to the query, unless that
+reference is farther than the threshold, in which case it is ``unknown``. The threshold comes from the run's
+``calibration.json`` (:mod:`sldml.evaluation.openset`), from :meth:`Recognizer.calibrate` on the user's own
+labelled data, or is given. ``confidence`` = (softmax share of the best label among the ``k`` nearest labels,
+temperature = the calibration's median genuine distance) x (1 - the calibrated false-accept rate at the
+query's distance): near 1 when one label is clearly nearest and a never-enrolled action would rarely come as
+close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sldml.errors import ConfigError, DataError
+from sldml.evaluation.openset import Calibration, calibrate
+from sldml.fusion import fuse_pairs
+from sldml.inference.gallery import Backend, Gallery
+from sldml.sequence import Sequence
+from sldml.training.run import Run, class_label, embed, load_run
+
+UNKNOWN = "unknown"
+_GENERIC_MODALITIES = ("sensor",)  # what the array reader assigns when a file declares no modality
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The answer for one query.
+
+    Attributes:
+        label: The recognised label, or ``"unknown"``.
+        known: Whether the nearest reference is within the threshold.
+        distance: Distance to the nearest reference.
+        confidence: See the module docstring; 0 to 1.
+        top_k: The nearest enrolled labels with their distances, nearest first.
+        threshold: The threshold applied (``None``: no rejection).
+        source: The query's source file.
+    """
+
+    label: str
+    known: bool
+    distance: float
+    confidence: float
+    top_k: list[tuple[str, float]] = field(default_factory=list)
+    threshold: float | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly fields."""
+        out = asdict(self)
+        out["top_k"] = [{"label": label, "distance": d} for label, d in self.top_k]
+        return out
+
+
+def _fingerprint(run: Run, spec: dict[str, Any]) -> str:
+    digest = hashlib.sha256()
+    for name, tensor in sorted(run.net.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    digest.update(json.dumps({"spec": spec, "preprocess": vars(run.config.preprocess)}, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+class Recognizer:
+    """A trained embedding model, a gallery of enrolled references, and a rejection threshold.
+
+    Build one with :meth:`load`.
+
+    Args:
+        run: A loaded run (:func:`sldml.training.run.load_run`).
+        spec: What the model reads: ``layout``, ``modality``, ``rate_hz``.
+        calibration: The calibrated threshold, if any.
+        threshold: Overrides the calibrated threshold (``None``: use the calibration's).
+    """
+
+    def __init__(
+        self, run: Run, spec: dict[str, Any], calibration: Calibration | None = None, threshold: float | None = None
+    ) -> None:
+        self.run = run
+        self.spec = dict(spec)
+        self.calibration = calibration
+        self.threshold_override = threshold
+        self.fingerprint = _fingerprint(run, self.spec)
+        self.gallery = self.new_gallery()
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        checkpoint: str = "last",
+        threshold: float | None = None,
+        layout: str | None = None,
+    ) -> Recognizer:
+        """Load a trained run (folder or checkpoint file) with its input spec and calibration.
+
+        Args:
+            path: The run folder or a checkpoint in it.
+            checkpoint: ``last`` or ``best`` (see :func:`~sldml.training.run.load_run`).
+            threshold: Rejection threshold, overriding ``calibration.json``.
+            layout: Only for runs made before ``input.json`` existed: the layout the model was trained on.
+
+        Raises:
+            ConfigError: If the run is incomplete, or has no ``input.json`` and no ``layout`` is given.
+        """
+        run = load_run(path, checkpoint)
+        spec_file = run.path / "input.json"
+        if spec_file.is_file():
+            spec = json.loads(spec_file.read_text())
+        elif layout is not None:
+            spec = {"layout": layout, "modality": run.config.data.modality, "rate_hz": None}
+        else:
+            raise ConfigError(
+                f"{run.path}: input.json is missing (a run from an older sldml); pass the layout it was trained on"
+            )
+        calibration = None
+        calibration_file = run.path / "calibration.json"
+        if calibration_file.is_file():
+            calibration = Calibration.from_dict(json.loads(calibration_file.read_text()), str(calibration_file))
+        return cls(run, spec, calibration, threshold)
+
+    @property
+    def threshold(self) -> float | None:
+        """The rejection threshold in use (``None``: never answer unknown)."""
+        if self.threshold_override is not None:
+            return self.threshold_override
+        return self.calibration.threshold if self.calibration is not None else None
+
+    def new_gallery(self) -> Gallery:
+        """An empty gallery for this model."""
+        spec = {**self.spec, "preprocess": vars(self.run.config.preprocess)}
+        return Gallery(self.fingerprint, self.run.config.model.embedding_dim, spec)
+
+    def load_gallery(self, path: str | Path) -> Gallery:
+        """Use the gallery stored at ``path`` (refused if another model made it)."""
+        self.gallery = Gallery.load(path, model=self.fingerprint)
+        return self.gallery
+
+    def check(self, seq: Sequence) -> None:
+        """Refuse a sequence this model cannot read.
+
+        Raises:
+            DataError: If its layout or modality differs from the model's (the message says what it expects).
+        """
+        want_layout, want_modality = self.spec["layout"], self.spec["modality"]
+        generic = seq.modality in _GENERIC_MODALITIES and seq.layout == want_layout
+        if seq.layout != want_layout or (seq.modality != want_modality and not generic):
+            raise DataError(
+                seq.source or "<sequence>",
+                f"layout {seq.layout!r}, modality {seq.modality!r}: the model at {self.run.path} expects layout "
+                f"{want_layout!r} ({want_modality})",
+            )
+
+    def prepare(self, sequences: list[Sequence]) -> list[Sequence]:
+        """Check sequences; for a fused model, fuse each trial's inertial and skeleton recordings first.
+
+        Raises:
+            DataError: If a sequence does not fit the model, or a fused model gets recordings it cannot pair.
+        """
+        if self.spec["modality"] == "fused" and any(s.modality != "fused" for s in sequences):
+            fused, unpaired = fuse_pairs([s for s in sequences if s.modality != "fused"])
+            if unpaired:
+                raise DataError(unpaired[0].split(":")[0], f"a fused model needs paired recordings: {unpaired[0]}")
+            sequences = [s for s in sequences if s.modality == "fused"] + fused
+        for seq in sequences:
+            self.check(seq)
+        return sequences
+
+    def embed(self, sequences: list[Sequence]) -> npt.NDArray[np.float32]:
+        """Embeddings (N, d) of sequences, with the model's own preprocessing."""
+        if not sequences:
+            return np.zeros((0, self.run.config.model.embedding_dim), dtype=np.float32)
+        return embed(self.run.net, self.prepare(sequences), self.run.config).astype(np.float32)
+
+    def enrol(self, label: str, sequences: list[Sequence]) -> Recognizer:
+        """Add one or more references of ``label`` to the gallery.
+
+        Raises:
+            ConfigError: If no sequence is given or the label is invalid.
+            DataError: If a sequence does not fit the model.
+        """
+        if not sequences:
+            raise ConfigError(f"enrol {label!r}: give at least one sequence")
+        prepared = self.prepare(sequences)
+        self.gallery.add(label, self.embed(prepared), [str(s.source or "") for s in prepared])
+        return self
+
+    def forget(self, label: str) -> int:
+        """Remove every reference of ``label``; returns how many were removed."""
+        return self.gallery.remove(label)
+
+    def calibrate(self, sequences: list[Sequence], target_far: float = 0.05, source: str = "") -> Calibration:
+        """Calibrate the threshold on labelled sequences of classes that will not be enrolled (see openset)."""
+        prepared = self.prepare(sequences)
+        self.calibration = calibrate(self.embed(prepared), [class_label(s) for s in prepared], target_far, source)
+        self.threshold_override = None
+        return self.calibration
+
+    def recognize(self, seq: Sequence, k: int = 5, backend: Backend = "auto") -> Recognition:
+        """Recognise one sequence (see :meth:`recognize_many`)."""
+        return self.recognize_many([seq], k, backend)[0]
+
+    def recognize_many(self, sequences: list[Sequence], k: int = 5, backend: Backend = "auto") -> list[Recognition]:
+        """Recognise sequences against the gallery.
+
+        Args:
+            sequences: Queries.
+            k: How many nearest labels to report.
+            backend: Gallery search backend (``auto``, ``torch`` or ``faiss``).
+
+        Raises:
+            ConfigError: If the gallery is empty or ``k`` < 1.
+        """
+        if k < 1:
+            raise ConfigError(f"k={k}: expected at least 1")
+        prepared = self.prepare(sequences)
+        ranked = self.gallery.nearest_labels(self.embed(prepared), k, backend)
+        return [self._decide(top, seq.source) for top, seq in zip(ranked, prepared, strict=True)]
+
+    def recognize_embeddings(
+        self, embeddings: npt.ArrayLike, k: int = 5, backend: Backend = "auto"
+    ) -> list[Recognition]:
+        """Recognise already embedded queries (as :meth:`embed` returns them)."""
+        return [self._decide(top, None) for top in self.gallery.nearest_labels(embeddings, k, backend)]
+
+    def _decide(self, top: list[tuple[str, float]], source: str | None) -> Recognition:
+        best_label, best = top[0]
+        threshold = self.threshold
+        known = threshold is None or best <= threshold
+        temperature = self.calibration.temperature if self.calibration is not None else 1.0
+        distances = np.array([d for _, d in top])
+        weights = np.exp(-(distances - best) / max(temperature, 1e-12))
+        share = float(weights[0] / weights.sum())
+        novelty = 1.0 - self.calibration.false_accept_rate(best) if self.calibration is not None else 1.0
+        return Recognition(
+            label=best_label if known else UNKNOWN,
+            known=known,
+            distance=best,
+            confidence=round(share * novelty, 4),
+            top_k=top,
+            threshold=threshold,
+            source=source,
+        )
