@@ -47,7 +47,7 @@ COMMIT_AT_START = commit()
 def record(name: str, title: str, rows: list[dict[str, Any]], notes: str = "") -> Path:
     """Write ``results/<name>.json`` and ``results/<name>.md`` and print the table."""
     RESULTS.mkdir(exist_ok=True)
-    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "commit": COMMIT_AT_START}
+    meta: dict[str, Any] = {"date": datetime.date.today().isoformat(), "machine": machine(), "commit": COMMIT_AT_START}
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
     columns = list(rows[0]) if rows else []
     lines = [

@@ -16,8 +16,15 @@ A gallery whose vectors do not match their digest (edited or damaged), whose lab
 that was made by another model is refused. Saving writes a temporary file beside the target and renames it
 over the target, so a crash leaves either the old gallery or the new one, never half of one.
 
-Search is exact: torch (chunked matrix products) by default; a ``faiss.IndexFlatL2`` (also exact) for
-galleries of at least :data:`FAISS_MIN_SIZE` vectors, where it is faster.
+Search backends:
+
+- ``torch``: exact, chunked matrix products (the default below :data:`FAISS_MIN_SIZE` vectors);
+- ``faiss``: exact, ``faiss.IndexFlatL2``; the same answers as ``torch`` (tested);
+- ``faiss-ivf``: approximate, ``faiss.IndexIVFFlat`` with ``sqrt(N)`` lists, :data:`IVF_NPROBE` of them
+  searched per query; built once on first search (k-means on at most 64 points per list) and kept until the
+  gallery changes. ``auto`` uses it from :data:`FAISS_MIN_SIZE` vectors up, where exact search of every
+  reference costs seconds per thousand queries on a laptop CPU. Its recall against exact search is measured
+  by ``benchmarks/bench_recognizer.py``.
 """
 
 from __future__ import annotations
@@ -40,10 +47,13 @@ from safetensors.torch import save
 from sldml.errors import ConfigError, DataError
 
 FORMAT_VERSION = "1"
-FAISS_MIN_SIZE = 200_000
-"""Galleries of at least this many vectors are searched with faiss (``backend="auto"``); see benchmarks."""
+FAISS_MIN_SIZE = 100_000
+"""Galleries of at least this many vectors are searched with ``faiss-ivf`` when ``backend="auto"``."""
+IVF_NPROBE = 16
+"""Inverted lists searched per query by the ``faiss-ivf`` backend."""
 _CHUNK = 131_072
-Backend = Literal["auto", "torch", "faiss"]
+Backend = Literal["auto", "torch", "faiss", "faiss-ivf"]
+BACKENDS = ("auto", "torch", "faiss", "faiss-ivf")
 
 
 def _now() -> str:
@@ -57,27 +67,35 @@ def _digest(vectors: npt.NDArray[np.float32]) -> str:
 def _topk_torch(gallery: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], k: int) -> tuple[Any, Any]:
     g = torch.from_numpy(gallery)
     q = torch.from_numpy(queries)
-    q_norm = (q * q).sum(1, keepdim=True)
-    best_d = torch.full((len(q), 0), 0.0)
+    best_d = torch.zeros((len(q), 0))
     best_i = torch.zeros((len(q), 0), dtype=torch.long)
     for start in range(0, len(g), _CHUNK):
         chunk = g[start : start + _CHUNK]
-        # squared distance = |q|^2 + |g|^2 - 2 q.g, one matrix product per chunk
-        d2 = torch.addmm(q_norm + (chunk * chunk).sum(1)[None, :], q, chunk.T, alpha=-2.0).clamp_(min=0.0)
-        d, i = torch.topk(d2, min(k, len(chunk)), dim=1, largest=False)
+        # |q - g|^2 = |q|^2 + |g|^2 - 2 q.g; |q|^2 is the same for every reference, so rank by |g|^2 - 2 q.g
+        score = torch.mm(q, chunk.T).mul_(-2.0).add_((chunk * chunk).sum(1))
+        d, i = torch.topk(score, min(k, len(chunk)), dim=1, largest=False)
         best_d, order = torch.sort(torch.cat([best_d, d], 1), dim=1)
         best_i = torch.gather(torch.cat([best_i, i + start], 1), 1, order)
         best_d, best_i = best_d[:, :k], best_i[:, :k]
-    return best_d.sqrt().numpy(), best_i.numpy()
+    squared = best_d + (q * q).sum(1, keepdim=True)
+    return squared.clamp_(min=0.0).sqrt().numpy(), best_i.numpy()
 
 
-def _topk_faiss(gallery: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], k: int) -> tuple[Any, Any]:
+def _faiss_index(gallery: npt.NDArray[np.float32], approximate: bool) -> Any:
     import faiss  # imported here: only large galleries need it
 
-    index = faiss.IndexFlatL2(gallery.shape[1])
+    dim = gallery.shape[1]
+    index: Any
+    if not approximate:
+        index = faiss.IndexFlatL2(dim)
+    else:
+        lists = max(1, int(np.sqrt(len(gallery))))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatL2(dim), dim, lists)
+        sample = np.random.default_rng(0).choice(len(gallery), min(len(gallery), 64 * lists), replace=False)
+        index.train(gallery[np.sort(sample)])
+        index.nprobe = min(IVF_NPROBE, lists)
     index.add(gallery)
-    d2, i = index.search(queries, k)
-    return np.sqrt(np.maximum(d2, 0.0)), i
+    return index
 
 
 class Gallery:
@@ -98,6 +116,7 @@ class Gallery:
         self.sources: list[str] = []
         self.created = _now()
         self.updated = self.created
+        self._index: tuple[str, Any] | None = None  # (backend, faiss index), built on first search
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -129,6 +148,7 @@ class Gallery:
         self.labels += [label] * len(array)
         self.sources += names
         self.updated = _now()
+        self._index = None
 
     def remove(self, label: str) -> int:
         """Forget every reference of a label; returns how many were removed.
@@ -144,10 +164,11 @@ class Gallery:
         self.labels = [self.labels[i] for i in keep]
         self.sources = [self.sources[i] for i in keep]
         self.updated = _now()
+        self._index = None
         return removed
 
     def search(self, queries: npt.ArrayLike, k: int, backend: Backend = "auto") -> tuple[Any, Any]:
-        """The ``k`` nearest references of each query (exact Euclidean).
+        """The ``k`` nearest references of each query (Euclidean; exact unless the backend is ``faiss-ivf``).
 
         Returns:
             (Q, k') distances (ascending) and indices into the gallery, k' = min(k, len(gallery)).
@@ -157,14 +178,20 @@ class Gallery:
         """
         if not self.labels:
             raise ConfigError("the gallery is empty: enrol at least one label first")
-        q = np.ascontiguousarray(np.asarray(queries, dtype=np.float32).reshape(-1, self.dim))
+        q = np.ascontiguousarray(np.atleast_2d(np.asarray(queries, dtype=np.float32)))
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend={backend!r}; valid: {', '.join(BACKENDS)}")
+        if q.shape[1] != self.dim:
+            raise ConfigError(f"queries of size {q.shape[1]}; the gallery holds {self.dim}-d embeddings")
         k = min(k, len(self.labels))
-        use_faiss = backend == "faiss" or (backend == "auto" and len(self.labels) >= FAISS_MIN_SIZE)
-        if backend not in ("auto", "torch", "faiss"):
-            raise ConfigError(f"backend={backend!r}; valid: auto, torch, faiss")
-        if use_faiss:
-            return _topk_faiss(np.ascontiguousarray(self.vectors), q, k)
-        return _topk_torch(np.ascontiguousarray(self.vectors), q, k)
+        if backend == "auto":
+            backend = "faiss-ivf" if len(self.labels) >= FAISS_MIN_SIZE else "torch"
+        if backend == "torch":
+            return _topk_torch(np.ascontiguousarray(self.vectors), q, k)
+        if self._index is None or self._index[0] != backend:
+            self._index = (backend, _faiss_index(np.ascontiguousarray(self.vectors), backend == "faiss-ivf"))
+        squared, indices = self._index[1].search(q, k)
+        return np.sqrt(np.maximum(squared, 0.0)), indices
 
     def nearest_labels(
         self, queries: npt.ArrayLike, k: int, backend: Backend = "auto"
@@ -213,6 +240,11 @@ class Gallery:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target
+
+    def build_index(self, backend: Backend = "auto") -> None:
+        """Build the faiss index now rather than on the first search (no-op for torch search)."""
+        if len(self.labels):
+            self.search(self.vectors[:1], 1, backend)
 
     @classmethod
     def load(cls, path: str | Path, model: str | None = None) -> Gallery:
