@@ -109,6 +109,9 @@ def test_faiss_and_chunked_torch_search_agree(monkeypatch: pytest.MonkeyPatch) -
     np.testing.assert_array_equal(i_torch, np.argsort(brute, axis=1)[:, :7])
     np.testing.assert_array_equal(i_faiss, i_torch)
     np.testing.assert_allclose(d_faiss, d_torch, rtol=1e-4, atol=1e-5)
+    monkeypatch.setattr(gallery_module, "FAISS_MIN_SIZE", 500)  # auto: exact faiss from this size up
+    np.testing.assert_array_equal(gallery.search(queries, 7)[1], i_torch)
+    assert gallery._index is not None and gallery._index[0] == "faiss"
     with pytest.raises(ConfigError, match="gallery is empty"):
         Gallery("m", 16).search(queries, 1)
 

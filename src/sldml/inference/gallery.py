@@ -18,13 +18,15 @@ over the target, so a crash leaves either the old gallery or the new one, never 
 
 Search backends:
 
-- ``torch``: exact, chunked matrix products (the default below :data:`FAISS_MIN_SIZE` vectors);
-- ``faiss``: exact, ``faiss.IndexFlatL2``; the same answers as ``torch`` (tested);
+- ``torch``: exact, chunked matrix products; ``auto`` below :data:`FAISS_MIN_SIZE` vectors;
+- ``faiss``: exact, ``faiss.IndexFlatL2``, the same answers as ``torch`` (tested) and about twice as fast on
+  large galleries (1,000 queries x 1,000,000 references: 2.5 s against 5.6 s on a 2-core CPU); ``auto`` from
+  :data:`FAISS_MIN_SIZE` vectors up;
 - ``faiss-ivf``: approximate, ``faiss.IndexIVFFlat`` with ``sqrt(N)`` lists, :data:`IVF_NPROBE` of them
-  searched per query; built once on first search (k-means on at most 64 points per list) and kept until the
-  gallery changes. ``auto`` uses it from :data:`FAISS_MIN_SIZE` vectors up, where exact search of every
-  reference costs seconds per thousand queries on a laptop CPU. Its recall against exact search is measured
-  by ``benchmarks/bench_recognizer.py``.
+  searched per query (k-means on at most 64 points per list), for galleries too large for exact search;
+  recall against exact search is measured by ``benchmarks/bench_recognizer.py``.
+
+faiss indexes are built on first search and kept until the gallery changes.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from sldml.errors import ConfigError, DataError
 
 FORMAT_VERSION = "1"
 FAISS_MIN_SIZE = 100_000
-"""Galleries of at least this many vectors are searched with ``faiss-ivf`` when ``backend="auto"``."""
+"""Galleries of at least this many vectors are searched with exact faiss when ``backend="auto"``."""
 IVF_NPROBE = 16
 """Inverted lists searched per query by the ``faiss-ivf`` backend."""
 _CHUNK = 131_072
@@ -185,7 +187,7 @@ class Gallery:
             raise ConfigError(f"queries of size {q.shape[1]}; the gallery holds {self.dim}-d embeddings")
         k = min(k, len(self.labels))
         if backend == "auto":
-            backend = "faiss-ivf" if len(self.labels) >= FAISS_MIN_SIZE else "torch"
+            backend = "faiss" if len(self.labels) >= FAISS_MIN_SIZE else "torch"
         if backend == "torch":
             return _topk_torch(np.ascontiguousarray(self.vectors), q, k)
         if self._index is None or self._index[0] != backend:
