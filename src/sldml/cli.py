@@ -444,7 +444,7 @@ def recognize(
                 return
             table = Table(title=f"segments (window {window}, stride {stride})", title_justify="left")
             for column in ("file", "start s", "end s", "label", "distance", "confidence", "windows"):
-                table.add_column(column)
+                table.add_column(column, overflow="fold")
             for source, segments in found.items():
                 for g in segments:
                     table.add_row(
@@ -462,9 +462,10 @@ def recognize(
         if as_json:
             print(json.dumps([a.to_dict() for a in answers], indent=1))
             return
-        table = Table(title=f"recognised (threshold {rec.threshold})", title_justify="left")
+        shown = "none" if rec.threshold is None else f"{rec.threshold:.3f}"
+        table = Table(title=f"recognised (unknown above distance {shown})", title_justify="left")
         for column in ("file", "label", "distance", "confidence", f"top-{top_k}"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for a in answers:
             top = ", ".join(f"{label} {d:.3f}" for label, d in a.top_k)
             table.add_row(str(a.source), a.label, f"{a.distance:.3f}", f"{a.confidence:.2f}", top)
