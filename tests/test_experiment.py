@@ -71,8 +71,11 @@ def test_runner_resumes_and_writes_the_table(tmp_path: Path) -> None:
     assert [r["cell"] for r in rows] == ["8/2", "7/3"] and [r["seeds"] for r in rows] == ["1", "1"]
     assert [r["paper"] for r in rows] == ["50.0", "40.0"] and all(0 <= float(r["mean"]) <= 100 for r in rows)
     assert all(float(r["euclidean"]) > 0 for r in rows) and rows[0]["dtw"] == ""
+    assert all(float(r["minutes"]) > 0 for r in rows)
     text = table.read_text()
     assert "| 8/2 | 50.0 |" in text and "| 7/3 | 40.0 |" in text
+    hours = sum(float(r["minutes"]) for r in rows) / 60
+    assert f"Time of the finished runs (training + evaluation, in sequence): {hours:.2f} h." in text
 
 
 def test_unknown_cell_and_experiment(tmp_path: Path) -> None:

@@ -182,6 +182,7 @@ def collect(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, An
                 "euclidean": 100 * baselines["euclidean"]["top1"] if "euclidean" in baselines else None,
                 "dtw": 100 * baselines["dtw"]["top1"] if "dtw" in baselines else None,
                 "queries": results[0]["queries"] if results else None,
+                "minutes": round(sum(r.get("wall_time_s", 0.0) for r in results) / 60, 1),
             }
         )
     return rows
@@ -191,16 +192,10 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def write_table(experiment: Experiment, root: Path, seeds: int) -> Path:
-    """Write ``table.md`` and ``table.csv`` into the experiment's folder from the finished runs."""
-    rows = collect(experiment, root, seeds)
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / "table.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+def markdown_table(title: str, rows: list[dict[str, Any]], seeds: int) -> list[str]:
+    """The Markdown lines of a table of :func:`collect` rows (title, cells beside paper and baselines, time)."""
     lines = [
-        f"# {experiment.title}",
+        f"# {title}",
         "",
         f"One-shot top-1 %, mean +- std over the finished seeds (of {seeds}); baselines need no training.",
         "",
@@ -219,5 +214,17 @@ def write_table(experiment: Experiment, root: Path, seeds: int) -> Path:
             f"| {row['cell']} | {_fmt(row['paper'])} | {ours} | {row['seeds']} | {_fmt(row['euclidean'])} | "
             f"{_fmt(row['dtw'])} | {versus_paper} | {versus_best} |"
         )
-    (root / "table.md").write_text("\n".join(lines) + "\n")
+    hours = sum(row["minutes"] for row in rows) / 60
+    return [*lines, "", f"Time of the finished runs (training + evaluation, in sequence): {hours:.2f} h."]
+
+
+def write_table(experiment: Experiment, root: Path, seeds: int) -> Path:
+    """Write ``table.md`` and ``table.csv`` into the experiment's folder from the finished runs."""
+    rows = collect(experiment, root, seeds)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "table.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (root / "table.md").write_text("\n".join(markdown_table(experiment.title, rows, seeds)) + "\n")
     return root / "table.md"
