@@ -37,6 +37,10 @@ def test_fuse_pairs_reports_recordings_without_partner() -> None:
     fused, unpaired = fuse_pairs([skel, imu, lonely])
     assert len(fused) == 1 and fused[0].frames == 12
     assert unpaired == ["lonely.mat: no skeleton recording of the same trial to fuse with"]
+    twice = imu.replace(source="again.mat")
+    fused, unpaired = fuse_pairs([skel, imu, twice])
+    assert len(fused) == 1 and len(unpaired) == 1
+    assert unpaired[0].startswith("again.mat: a second inertial recording of class 3, subject 1, trial 1")
 
 
 def test_fuse_refuses_different_trials() -> None:

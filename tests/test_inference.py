@@ -21,7 +21,7 @@ from sldml.inference.windows import frames_of, segment
 from sldml.io.folder import write_folder
 from sldml.io.synthetic import generate
 from sldml.sequence import Sequence
-from tests.conftest import make_imu
+from tests.conftest import make_imu, make_skeleton
 
 NOVEL = ["bow", "hands_up", "arm_curl"]  # synthetic actions 16-18: the tiny run never trained on them
 
@@ -180,6 +180,17 @@ def test_the_threshold_rejects_an_unenrolled_action(run_dir: Path, synthetic: li
     rejected = np.mean([a.label == UNKNOWN for a in unknown])
     accepted = np.mean([a.label == "bow" for a in known])
     assert rejected >= 0.5 and rejected + accepted > 1.0
+
+
+def test_a_fused_model_pairs_separate_recordings(run_dir: Path) -> None:
+    run = Recognizer.load(run_dir).run
+    rec = Recognizer(run, {"layout": "imu6+kinect_v1", "modality": "fused", "rate_hz": 30.0})
+    imu = make_imu(frames=50).replace(source="imu.npy", modality="sensor")  # an .npy without metadata
+    skeleton = make_skeleton(frames=30).replace(source="skeleton.npy", modality="skeleton", label=None)
+    [fused] = rec.prepare([imu, skeleton])
+    assert fused.layout == "imu6+kinect_v1" and fused.frames == 30 and fused.data.shape[1] == 2 + 20
+    with pytest.raises(DataError, match="in pairs; got 2 inertial and 1 skeleton"):
+        rec.prepare([imu, imu.replace(source="imu2.npy"), skeleton])
 
 
 def test_runs_without_input_spec_need_a_layout(run_dir: Path, tmp_path: Path) -> None:

@@ -65,11 +65,18 @@ def fuse_pairs(
     recording that has no partner (so that nothing is dropped silently).
     """
     groups: dict[tuple[object, ...], dict[str, Sequence]] = {}
+    fused_out, unpaired = [], []
     for seq in sequences:
         if seq.modality in (sensor, skeleton):
             key = (seq.class_id if seq.class_id is not None else seq.label, seq.subject, seq.trial)
-            groups.setdefault(key, {})[seq.modality] = seq
-    fused_out, unpaired = [], []
+            group = groups.setdefault(key, {})
+            if seq.modality in group:
+                unpaired.append(
+                    f"{seq.source}: a second {seq.modality} recording of class {key[0]}, subject {key[1]}, "
+                    f"trial {key[2]} (first: {group[seq.modality].source}); not fused"
+                )
+                continue
+            group[seq.modality] = seq
     for pair in groups.values():
         if sensor in pair and skeleton in pair:
             fused_out.append(fuse(pair[sensor], pair[skeleton]))

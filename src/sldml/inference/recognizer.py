@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from sldml.errors import ConfigError, DataError
 from sldml.evaluation.openset import Calibration, calibrate
-from sldml.fusion import fuse_pairs
+from sldml.fusion import fuse, fuse_pairs
 from sldml.inference.gallery import Backend, Gallery
 from sldml.sequence import Sequence
 from sldml.training.run import Run, class_label, embed, load_run
@@ -174,9 +174,22 @@ class Recognizer:
             DataError: If a sequence does not fit the model, or a fused model gets recordings it cannot pair.
         """
         if self.spec["modality"] == "fused" and any(s.modality != "fused" for s in sequences):
-            fused, unpaired = fuse_pairs([s for s in sequences if s.modality != "fused"])
+            separate = [s for s in sequences if s.modality != "fused"]
+            if all(s.subject is not None and s.trial is not None for s in separate):
+                fused, unpaired = fuse_pairs(separate)  # matched on class, subject and trial
+            else:  # recordings without trial metadata: the i-th inertial with the i-th skeleton recording
+                sensors = [s for s in separate if s.get_layout().kind != "skeleton"]
+                skeletons = [s for s in separate if s.get_layout().kind == "skeleton"]
+                if len(sensors) != len(skeletons):
+                    where = ", ".join(str(s.source) for s in separate)
+                    raise DataError(
+                        where,
+                        f"a fused model needs inertial and skeleton recordings in pairs; got {len(sensors)} "
+                        f"inertial and {len(skeletons)} skeleton",
+                    )
+                fused, unpaired = [fuse(a, b) for a, b in zip(sensors, skeletons, strict=True)], []
             if unpaired:
-                raise DataError(unpaired[0].split(":")[0], f"a fused model needs paired recordings: {unpaired[0]}")
+                raise DataError(", ".join(str(s.source) for s in separate), f"cannot fuse: {'; '.join(unpaired)}")
             sequences = [s for s in sequences if s.modality == "fused"] + fused
         for seq in sequences:
             self.check(seq)
