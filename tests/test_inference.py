@@ -97,6 +97,18 @@ def test_nearest_labels_are_exact_with_several_references_per_label() -> None:
         np.testing.assert_allclose([d for _, d in ranked], [d for _, d in expected], rtol=1e-4)
 
 
+def test_labels_from_a_distance_matrix_match_the_search() -> None:
+    rng = np.random.default_rng(5)
+    gallery = _gallery(rng, n=40)
+    queries = rng.normal(size=(6, 8))
+    full = np.linalg.norm(queries[:, None] - gallery.vectors[None], axis=2)
+    from_matrix = gallery.nearest_labels_from(full, k=3)
+    searched = gallery.nearest_labels(queries, k=3)
+    assert [[label for label, _ in row] for row in from_matrix] == [[label for label, _ in row] for row in searched]
+    with pytest.raises(ConfigError, match="distances per query for a gallery of 40"):
+        gallery.nearest_labels_from(full[:, :5], k=1)
+
+
 def test_faiss_and_chunked_torch_search_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(3)
     gallery = Gallery("m", 16)

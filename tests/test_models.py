@@ -8,6 +8,7 @@ import torch
 from sldml.errors import ConfigError
 from sldml.models import EmbeddingNet, create_backbone, list_backbones
 from sldml.models.resnet import imagenet_weights_path
+from sldml.models.tcn import output_length
 
 
 @pytest.mark.parametrize("name", list_backbones())
@@ -17,7 +18,10 @@ def test_every_backbone_runs_forward_and_backward(name: str) -> None:
     assert backbone.input_kind in ("image", "sequence")
     x = torch.rand(4, 3, 20, 32, requires_grad=False)
     features = backbone(x)
-    assert features.shape == (4, backbone.num_features)
+    if getattr(backbone, "output_kind", "pooled") == "frames":  # frame-level: (B, features, frames)
+        assert features.shape == (4, backbone.num_features, output_length(32))
+    else:
+        assert features.shape == (4, backbone.num_features)
     features.sum().backward()
     grads = [p.grad for p in backbone.parameters() if p.requires_grad]
     assert all(g is not None for g in grads) and any(float(g.abs().sum()) > 0 for g in grads)
@@ -61,3 +65,21 @@ def test_pretrained_errors(tmp_path: Path) -> None:
         create_backbone("resnet18", pretrained=str(bad))
     with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: resnet18"):
         create_backbone("vgg")
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 7, 64, 65])
+def test_tcn_output_length_follows_its_rule(frames: int) -> None:
+    tcn = create_backbone("tcn", channels=8, blocks=2)
+    assert output_length(frames) == (frames + 1) // 2
+    assert tcn(torch.rand(2, 3, 5, frames)).shape == (2, 8, output_length(frames))
+
+
+def test_frame_level_net_returns_unit_frames_and_pooled_logits() -> None:
+    net = EmbeddingNet(create_backbone("tcn", channels=16, blocks=1), embedding_dim=8, num_classes=3)
+    net.eval()
+    embeddings, logits = net(torch.rand(2, 3, 20, 64))
+    frames = embeddings.reshape(2, output_length(64), 8)
+    assert net.frame_dim == 8 and torch.allclose(frames.norm(dim=-1), torch.ones(2, output_length(64)), atol=1e-5)
+    assert logits is not None and torch.allclose(logits, net.classifier(frames.mean(1)))  # type: ignore[misc]
+    with pytest.raises(ConfigError, match="no pretrained weights"):
+        create_backbone("tcn", pretrained="imagenet")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from sldml.config import load_config
@@ -124,3 +125,35 @@ def test_a_bad_accelerator_is_a_config_error_and_leaves_no_run_folder_behind(tmp
     with pytest.raises(ConfigError, match=r"train\.accelerator=abacus"):
         train(config)
     assert "SLDML_RUN_DIR" not in os.environ  # a later run in this process gets a folder of its own
+
+
+def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path) -> None:
+    from sldml.alignment import distance_matrix
+    from sldml.inference import Recognizer
+
+    overrides = [*TINY, "model.backbone=tcn", "loss.distance=soft_dtw", f"output_dir={tmp_path}"]
+    run = train(load_config("default", [*overrides, f"protocol={tiny_protocol(tmp_path)}"]))
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert results["model"]["top1"] >= 1 / 3 + 0.25  # chance is 1/3
+    saved = np.load(run / "embeddings.npz")
+    assert saved["query_embeddings"].shape[1] == 32 * 128  # 64 columns -> 32 frames of 128 values
+    frames = [
+        torch.from_numpy(saved[k]).reshape(len(saved[k]), 32, 128) for k in ("query_embeddings", "reference_embeddings")
+    ]
+    nearest = distance_matrix(frames[0], frames[1], "dtw").argmin(1).numpy()
+    accuracy = np.mean(saved["reference_labels"][nearest] == saved["query_labels"])
+    assert accuracy == pytest.approx(results["model"]["top1"])  # the run scored with DTW over its frames
+    rec = Recognizer.load(run)
+    reference = [
+        s for s in generate(18, 3, 2, 0, modalities=("skeleton",)) if s.class_id == 16 and s.subject == s.trial == 1
+    ]
+    rec.enrol("bow", reference)
+    assert rec.recognize(reference[0]).distance < 1e-3 and rec.gallery.dim == 32 * 128
+    with pytest.raises(ConfigError, match=r"pools time away \(use a frame-level backbone: tcn\)"):
+        train(
+            load_config(
+                "default",
+                [*TINY, "loss.distance=soft_dtw", f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"],
+            )
+        )

@@ -84,9 +84,12 @@ def soft_dtw_divergence(x: Tensor, y: Tensor, gamma: float = 0.1) -> Tensor:
 
 
 def dtw(x: Tensor, y: Tensor) -> Tensor:
-    """DTW distance of each pair: sqrt of the minimal accumulated squared frame distance, (P,)."""
+    """DTW distance of each pair: sqrt of the minimal accumulated squared frame distance, (P,).
+
+    Computed in float64 (no gradient is needed), so that a sequence's distance to itself is 0 to within 1e-6.
+    """
     with torch.no_grad():
-        return _accumulate(squared_costs(x, y), 0.0).sqrt()
+        return _accumulate(squared_costs(x.double(), y.double()), 0.0).sqrt().to(x.dtype)
 
 
 def distance_matrix(

@@ -89,7 +89,8 @@ class ModelConfig:
     """The embedding network.
 
     Attributes:
-        backbone: A registered backbone (``resnet18``).
+        backbone: A registered backbone: ``resnet18`` (pooled image features) or ``tcn`` (frame-level features,
+            compared by DTW at evaluation).
         pretrained: ``none``, ``imagenet`` (torchvision's weights, if on disk) or a path to a state dict.
         stem: ``small`` (3x3 stride-1 first convolution: for 20-row signal images) or
             ``imagenet`` (torchvision's 7x7 stride-2 convolution and max-pool, for 224-256 px images).
@@ -113,12 +114,17 @@ class LossConfig:
         beta: Weight of the classifier's cross-entropy.
         margin: Triplet margin.
         miner_epsilon: Multi-similarity miner epsilon.
+        distance: ``default`` (pytorch-metric-learning's L2 distance of unit embeddings) or ``soft_dtw``
+            (soft-DTW divergence of frame sequences; needs a frame-level backbone such as ``tcn``).
+        gamma: Soft minimum temperature of ``soft_dtw``.
     """
 
     alpha: float = 0.5
     beta: float = 0.5
     margin: float = 0.1
     miner_epsilon: float = 0.05
+    distance: Literal["default", "soft_dtw"] = "default"
+    gamma: float = 0.1
 
 
 @dataclass

@@ -18,6 +18,7 @@ embedding of samples the network was trained on is tighter than that of new ones
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -28,6 +29,8 @@ from sldml.errors import ConfigError
 from sldml.evaluation.oneshot import euclidean_distances
 
 Floats = npt.NDArray[np.floating[Any]]
+Distance = Callable[[Floats, Floats], Floats]
+"""(references, queries) -> (queries x references) distances."""
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,15 @@ class Calibration:
             raise ConfigError(f"{where}: not a calibration ({type(err).__name__}: {err})") from None
 
 
-def genuine_impostor(embeddings: Floats, labels: list[str]) -> tuple[Floats, Floats]:
+def genuine_impostor(
+    embeddings: Floats, labels: list[str], distance: Distance = euclidean_distances
+) -> tuple[Floats, Floats]:
     """Genuine and impostor distances of every non-reference sample (see the module docstring).
 
     Args:
         embeddings: (N, d) embeddings.
         labels: N class labels; each class's first sample is its reference.
+        distance: How embeddings are compared (default Euclidean).
 
     Raises:
         ConfigError: If there are fewer than two classes or no class has a second sample.
@@ -109,7 +115,7 @@ def genuine_impostor(embeddings: Floats, labels: list[str]) -> tuple[Floats, Flo
     query_index = [i for i in range(len(labels)) if i not in set(ref_index)]
     if not query_index:
         raise ConfigError("calibration needs at least one class with two or more samples")
-    distances = euclidean_distances(embeddings[ref_index], embeddings[query_index])
+    distances = np.asarray(distance(embeddings[ref_index], embeddings[query_index]), dtype=np.float64)
     own = np.array([classes.index(labels[i]) for i in query_index])
     rows = np.arange(len(query_index))
     genuine = distances[rows, own]
@@ -118,7 +124,13 @@ def genuine_impostor(embeddings: Floats, labels: list[str]) -> tuple[Floats, Flo
     return genuine, others.min(axis=1)
 
 
-def calibrate(embeddings: Floats, labels: list[str], target_far: float = 0.05, source: str = "") -> Calibration:
+def calibrate(
+    embeddings: Floats,
+    labels: list[str],
+    target_far: float = 0.05,
+    source: str = "",
+    distance: Distance = euclidean_distances,
+) -> Calibration:
     """Choose the rejection threshold for a target false-accept rate (see the module docstring).
 
     Raises:
@@ -126,7 +138,7 @@ def calibrate(embeddings: Floats, labels: list[str], target_far: float = 0.05, s
     """
     if not 0.0 < target_far < 1.0:
         raise ConfigError(f"target_far={target_far}: expected a rate strictly between 0 and 1")
-    genuine, impostor = genuine_impostor(np.asarray(embeddings, dtype=np.float64), labels)
+    genuine, impostor = genuine_impostor(np.asarray(embeddings, dtype=np.float64), labels, distance)
     threshold = float(np.quantile(impostor, target_far))
     temperature = float(np.median(genuine)) or 1.0
     return Calibration(

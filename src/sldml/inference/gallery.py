@@ -216,6 +216,23 @@ class Gallery:
             out.append(list(seen.items()))
         return out
 
+    def nearest_labels_from(self, distances: npt.ArrayLike, k: int) -> list[list[tuple[str, float]]]:
+        """Per query, the ``k`` nearest distinct labels, from a full (Q x len(gallery)) distance matrix (any metric).
+
+        Raises:
+            ConfigError: If the gallery is empty or the matrix has the wrong number of columns.
+        """
+        matrix = np.atleast_2d(np.asarray(distances, dtype=np.float64))
+        if not self.labels:
+            raise ConfigError("the gallery is empty: enrol at least one label first")
+        if matrix.shape[1] != len(self.labels):
+            raise ConfigError(f"{matrix.shape[1]} distances per query for a gallery of {len(self.labels)}")
+        names = list(self.counts())
+        labels = np.array(self.labels)
+        per_label = np.stack([matrix[:, labels == name].min(axis=1) for name in names], axis=1)
+        order = np.argsort(per_label, axis=1, kind="stable")[:, :k]
+        return [[(names[j], float(row[j])) for j in ranks] for row, ranks in zip(per_label, order, strict=True)]
+
     def save(self, path: str | Path) -> Path:
         """Write the gallery atomically (temporary file, then rename)."""
         target = Path(path)

@@ -28,13 +28,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import torch
 
 from sldml.errors import ConfigError, DataError
 from sldml.evaluation.openset import Calibration, calibrate
 from sldml.fusion import fuse, fuse_pairs
 from sldml.inference.gallery import Backend, Gallery
 from sldml.sequence import Sequence
-from sldml.training.run import Run, class_label, embed, load_run
+from sldml.training.run import Run, class_label, embed, embedding_distances, load_run
 
 UNKNOWN = "unknown"
 _GENERIC_MODALITIES = ("sensor",)  # what the array reader assigns when a file declares no modality
@@ -98,6 +99,10 @@ class Recognizer:
         self.calibration = calibration
         self.threshold_override = threshold
         self.fingerprint = _fingerprint(run, self.spec)
+        self.embedding_size = run.config.model.embedding_dim
+        if run.net.frame_dim is not None:  # frame-level: frames x frame_dim values per embedding
+            with torch.no_grad():
+                self.embedding_size = int(run.net.embed(torch.zeros((1, *self.spec["image_shape"]))).shape[1])
         self.gallery = self.new_gallery()
 
     @classmethod
@@ -145,7 +150,7 @@ class Recognizer:
     def new_gallery(self) -> Gallery:
         """An empty gallery for this model."""
         spec = {**self.spec, "preprocess": vars(self.run.config.preprocess)}
-        return Gallery(self.fingerprint, self.run.config.model.embedding_dim, spec)
+        return Gallery(self.fingerprint, self.embedding_size, spec)
 
     def load_gallery(self, path: str | Path) -> Gallery:
         """Use the gallery stored at ``path`` (refused if another model made it)."""
@@ -198,7 +203,7 @@ class Recognizer:
     def embed(self, sequences: list[Sequence]) -> npt.NDArray[np.float32]:
         """Embeddings (N, d) of sequences, with the model's own preprocessing."""
         if not sequences:
-            return np.zeros((0, self.run.config.model.embedding_dim), dtype=np.float32)
+            return np.zeros((0, self.embedding_size), dtype=np.float32)
         return embed(self.run.net, self.prepare(sequences), self.run.config).astype(np.float32)
 
     def enrol(self, label: str, sequences: list[Sequence]) -> Recognizer:
@@ -221,9 +226,20 @@ class Recognizer:
     def calibrate(self, sequences: list[Sequence], target_far: float = 0.05, source: str = "") -> Calibration:
         """Calibrate the threshold on labelled sequences of classes that will not be enrolled (see openset)."""
         prepared = self.prepare(sequences)
-        self.calibration = calibrate(self.embed(prepared), [class_label(s) for s in prepared], target_far, source)
+        labels = [class_label(s) for s in prepared]
+        self.calibration = calibrate(self.embed(prepared), labels, target_far, source, self.distances)
         self.threshold_override = None
         return self.calibration
+
+    def distances(self, references: npt.NDArray[Any], queries: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """(queries x references) distances in the model's metric (Euclidean, or DTW of frame-level embeddings)."""
+        return embedding_distances(self.run.net, references, queries)
+
+    def _nearest(self, embeddings: npt.ArrayLike, k: int, backend: Backend) -> list[list[tuple[str, float]]]:
+        if self.run.net.frame_dim is None:
+            return self.gallery.nearest_labels(embeddings, k, backend)
+        # frame-level embeddings: exact aligned distance to every reference
+        return self.gallery.nearest_labels_from(self.distances(self.gallery.vectors, np.asarray(embeddings)), k)
 
     def recognize(self, seq: Sequence, k: int = 5, backend: Backend = "auto") -> Recognition:
         """Recognise one sequence (see :meth:`recognize_many`)."""
@@ -243,14 +259,14 @@ class Recognizer:
         if k < 1:
             raise ConfigError(f"k={k}: expected at least 1")
         prepared = self.prepare(sequences)
-        ranked = self.gallery.nearest_labels(self.embed(prepared), k, backend)
+        ranked = self._nearest(self.embed(prepared), k, backend)
         return [self._decide(top, seq.source) for top, seq in zip(ranked, prepared, strict=True)]
 
     def recognize_embeddings(
         self, embeddings: npt.ArrayLike, k: int = 5, backend: Backend = "auto"
     ) -> list[Recognition]:
         """Recognise already embedded queries (as :meth:`embed` returns them)."""
-        return [self._decide(top, None) for top in self.gallery.nearest_labels(embeddings, k, backend)]
+        return [self._decide(top, None) for top in self._nearest(embeddings, k, backend)]
 
     def _decide(self, top: list[tuple[str, float]], source: str | None) -> Recognition:
         best_label, best = top[0]

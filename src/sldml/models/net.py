@@ -29,6 +29,11 @@ class Embedder(nn.Module):
 class EmbeddingNet(nn.Module):
     """backbone -> embedder -> embedding, plus a linear classifier on the embedding for the CE loss.
 
+    With a frame-level backbone (``output_kind = "frames"``, e.g. ``tcn``) the embedder maps every frame to
+    ``embedding_dim`` values, each frame is unit-normalised, and :meth:`embed` returns the frames flattened,
+    (B, T' * embedding_dim), so that everything downstream handles plain vectors; :attr:`frame_dim` says how to
+    unflatten them for a time-aligned distance. The classifier then reads the mean frame.
+
     Args:
         backbone: A registered backbone (see :mod:`sldml.models.registry`).
         embedding_dim: Embedding size (128 in the paper).
@@ -50,16 +55,24 @@ class EmbeddingNet(nn.Module):
         self.embedder = Embedder(cast(int, backbone.num_features), hidden_dim, embedding_dim)
         self.classifier = nn.Linear(embedding_dim, num_classes) if num_classes > 0 else None
         self.resize = resize
+        self.frame_dim: int | None = embedding_dim if getattr(backbone, "output_kind", "") == "frames" else None
 
     def embed(self, x: Tensor) -> Tensor:
-        """Inputs to (B, embedding_dim) embeddings."""
+        """Inputs to (B, embedding_dim) embeddings, or (B, T' * embedding_dim) unit frames (frame-level)."""
         if self.resize and x.dim() == 4:
             x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear", align_corners=False)
-        out: Tensor = self.embedder(self.backbone(x))
-        return out
+        features = self.backbone(x)
+        if self.frame_dim is None:
+            out: Tensor = self.embedder(features)
+            return out
+        batch, channels, frames = features.shape
+        per_frame = self.embedder(features.transpose(1, 2).reshape(batch * frames, channels))
+        return F.normalize(per_frame.reshape(batch, frames, -1), dim=-1).reshape(batch, -1)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         """Embeddings and, when there is a classifier, its logits."""
         embeddings = self.embed(x)
-        logits = self.classifier(embeddings) if self.classifier is not None else None
-        return embeddings, logits
+        if self.classifier is None:
+            return embeddings, None
+        pooled = embeddings if self.frame_dim is None else embeddings.reshape(len(x), -1, self.frame_dim).mean(1)
+        return embeddings, self.classifier(pooled)

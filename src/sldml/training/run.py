@@ -40,13 +40,14 @@ from pytorch_metric_learning.samplers import MPerClassSampler
 from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader
 
+from sldml.alignment import distance_matrix
 from sldml.config import Config, config_from_dict
-from sldml.datasets import SignalImageDataset
+from sldml.datasets import SignalImageDataset, image, preprocess
 from sldml.errors import ConfigError
 from sldml.evaluation.baselines import run_baseline
 from sldml.evaluation.oneshot import euclidean_distances, score_distances
 from sldml.evaluation.openset import calibrate
-from sldml.losses import SLDMLLoss
+from sldml.losses import SLDMLLoss, SoftDTWDistance
 from sldml.models.factory import build_net
 from sldml.models.net import EmbeddingNet
 from sldml.models.resnet import load_state_dict_file
@@ -105,6 +106,17 @@ def embed(net: EmbeddingNet, sequences: list[Sequence], config: Config) -> np.nd
     return np.concatenate(chunks) if chunks else np.zeros((0, config.model.embedding_dim), dtype=np.float32)
 
 
+def embedding_distances(net: EmbeddingNet, references: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """(queries x references) distances in the model's metric: Euclidean, or DTW of frame-level embeddings."""
+    if net.frame_dim is None:
+        return euclidean_distances(references, queries)
+    frames = [
+        torch.from_numpy(np.asarray(a, dtype=np.float32)).reshape(len(a), -1, net.frame_dim)
+        for a in (queries, references)
+    ]
+    return distance_matrix(frames[0], frames[1], "dtw").double().numpy()
+
+
 def evaluate_split(
     net: EmbeddingNet, split: OneShotSplit, config: Config, run_dir: Path | None = None
 ) -> dict[str, Any]:
@@ -112,7 +124,7 @@ def evaluate_split(
     references, queries = embed(net, split.references, config), embed(net, split.queries, config)
     ref_labels = [class_label(s) for s in split.references]
     query_labels = [class_label(s) for s in split.queries]
-    model = score_distances(euclidean_distances(references, queries), ref_labels, query_labels)
+    model = score_distances(embedding_distances(net, references, queries), ref_labels, query_labels)
     if run_dir is not None:
         np.savez(
             run_dir / "embeddings.npz",
@@ -133,8 +145,8 @@ def evaluate_split(
     }
 
 
-def input_spec(sequences: list[Sequence]) -> dict[str, Any]:
-    """What a model trained on ``sequences`` reads: their layout, modality and (median) frame rate.
+def input_spec(sequences: list[Sequence], config: Config) -> dict[str, Any]:
+    """What a model trained on ``sequences`` reads: their layout, modality, (median) frame rate, image shape.
 
     Raises:
         ConfigError: If the sequences mix layouts or modalities (a model reads one kind of input).
@@ -147,6 +159,7 @@ def input_spec(sequences: list[Sequence]) -> dict[str, Any]:
         "layout": layouts[0],
         "modality": modalities[0],
         "rate_hz": float(np.median([s.rate_hz for s in sequences])),
+        "image_shape": list(image(preprocess(sequences[0], config.preprocess), config.preprocess).shape),
     }
 
 
@@ -163,7 +176,8 @@ def calibrate_on(
         by_class.setdefault(class_label(seq), []).append(seq)
     chosen = [s for group in by_class.values() for s in group[:CALIBRATION_PER_CLASS]]
     embeddings = embed(net, chosen, config)
-    return calibrate(embeddings, [class_label(s) for s in chosen], target_far, source).to_dict()
+    labels = [class_label(s) for s in chosen]
+    return calibrate(embeddings, labels, target_far, source, lambda r, q: embedding_distances(net, r, q)).to_dict()
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
@@ -223,14 +237,30 @@ def _split(config: Config, protocol: Protocol, sequences: list[Sequence]) -> One
     return OneShotSplit(train_split.auxiliary, eval_split.references, eval_split.queries)
 
 
+def _distance(config: Config, net: EmbeddingNet) -> SoftDTWDistance | None:
+    """The training distance ``loss.distance`` names (``None``: pytorch-metric-learning's default)."""
+    if config.loss.distance == "default":
+        return None
+    if net.frame_dim is None:
+        raise ConfigError(
+            f"loss.distance=soft_dtw compares frame sequences; model.backbone={config.model.backbone} pools time "
+            "away (use a frame-level backbone: tcn)"
+        )
+    if config.loss.gamma <= 0:
+        raise ConfigError(f"loss.gamma={config.loss.gamma}: expected a positive temperature")
+    return SoftDTWDistance(net.frame_dim, config.loss.gamma)
+
+
 def _fit(
-    config: Config, split: OneShotSplit, classes: list[str], run_dir: Path
+    config: Config, split: OneShotSplit, classes: list[str], run_dir: Path, input_shape: tuple[int, ...]
 ) -> tuple[L.Trainer, EmbeddingNet, Throughput]:
     """Build the network, the loss and the Lightning trainer, and train on the split's auxiliary samples."""
     L.seed_everything(config.train.seed, workers=True, verbose=False)
     loader = _loader(split, classes, config)
-    net = build_net(config, len(classes))
-    loss = SLDMLLoss(config.loss.alpha, config.loss.beta, config.loss.margin, config.loss.miner_epsilon)
+    net = build_net(config, len(classes), input_shape=input_shape)
+    loss = SLDMLLoss(
+        config.loss.alpha, config.loss.beta, config.loss.margin, config.loss.miner_epsilon, _distance(config, net)
+    )
     module = SLDMLModule(net, loss, config.optim, config.train.epochs)
     checkpoints = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", filename="best", monitor="train_loss", mode="min", save_last=True
@@ -286,10 +316,10 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     protocol = protocol.resolve(k for k in keys if k is not None)
     split = _split(config, protocol, sequences)
     classes = sorted({class_label(s) for s in split.auxiliary})
-    spec = input_spec(split.auxiliary)
+    spec = input_spec(split.auxiliary, config)
     run_dir, made_here = _new_run_dir(config)
     try:
-        trainer, net, throughput = _fit(config, split, classes, run_dir)
+        trainer, net, throughput = _fit(config, split, classes, run_dir, tuple(spec["image_shape"]))
     finally:
         if made_here:  # the worker processes have started by now; a later run must not reuse this folder
             os.environ.pop(_RUN_DIR_ENV, None)
@@ -365,7 +395,9 @@ def load_run(path: str | Path, checkpoint: str = "last") -> Run:
         yaml.safe_load((run_dir / "protocol.yaml").read_text()), str(run_dir / "protocol.yaml")
     )
     classes = json.loads((run_dir / "classes.json").read_text())
-    net = build_net(config, len(classes), pretrained=False)
+    spec_file = run_dir / "input.json"
+    shape = json.loads(spec_file.read_text()).get("image_shape") if spec_file.is_file() else None
+    net = build_net(config, len(classes), pretrained=False, input_shape=tuple(shape) if shape else None)
     if given.is_file():
         weights = given
     elif checkpoint == "last":
