@@ -3,9 +3,10 @@
 * ``euclidean``: 1-nearest-neighbour with Euclidean distance between representation images (the same
   preprocessing and image the network sees).
 * ``dtw``: 1-nearest-neighbour with dynamic time warping (dtaidistance, exact, no window) on the raw
-  sequence: skeletons centred on the first frame's centre joint, (T, J * 3); channel data z-scored per
+  sequence: skeletons centred on the centre joint in every frame, (T, J * 3); channel data z-scored per
   channel, (T, C). The frame cost is the squared Euclidean distance and the result its accumulated sum's
-  square root, as in ``FINDINGS.md``.
+  square root, as in ``FINDINGS.md``. (Every-frame centring is the stronger choice for DTW: on UTD-MHAD 7/20
+  88.0 % against 86.5 % with first-frame centring, 3/24 84.8 % against 82.9 %.)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ BASELINES = ("euclidean", "dtw")
 def dtw_series(seq: Sequence) -> npt.NDArray[np.float64]:
     """The (T, features) series the DTW baseline compares."""
     if seq.get_layout().kind == "skeleton":
-        data = transforms.centre(seq).data.reshape(seq.frames, -1)
+        data = transforms.centre(seq, mode="every").data.reshape(seq.frames, -1)
     else:
         data = (seq.data - seq.data.mean(axis=0)) / np.maximum(seq.data.std(axis=0), 1e-8)
     return np.ascontiguousarray(data, dtype=np.float64)
