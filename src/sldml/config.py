@@ -3,7 +3,7 @@
 A config file names only what differs from the defaults. ``sldml train CONFIG data.dataset=utd_mhad
 train.epochs=5`` sets nested fields; an unknown key or a value of the wrong type or outside its choices is
 a :class:`~sldml.errors.ConfigError` that lists what is valid. Named configs ship in ``sldml/configs/``
-(``default``, ``paper``, ``demo``); a path to any YAML file works too.
+(``default``, ``paper``, ``demo``, ``aligned``); a path to any YAML file works too.
 """
 
 from __future__ import annotations
