@@ -248,6 +248,13 @@ def test_cli_enrol_recognise_show_remove(run_dir: Path, synthetic: list[Sequence
     )
     answers = json.loads(result.stdout)
     assert answers[0]["label"] == "bow" and answers[0]["distance"] < 1e-4 and len(answers[0]["top_k"]) == 2
+    both = [s for s in generate(20, 3, 2, 0) if s.label == "push"]  # skeleton and inertial recordings
+    write_folder(both, tmp_path / "push")
+    result = runner.invoke(
+        app, ["recognize", "--model", str(run_dir), "--gallery", gallery, str(tmp_path / "push"), "--json"]
+    )
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 6  # the 6 skeleton recordings
+    assert "6 sample(s) of another layout or modality not used" in result.stderr
     assert runner.invoke(app, ["gallery", "remove", gallery, "bow"]).exit_code == 0
     assert json.loads(runner.invoke(app, ["gallery", "show", gallery, "--json"]).stdout)["labels"] == {"hands_up": 1}
     Path(gallery).write_bytes(Path(gallery).read_bytes()[:40])
