@@ -49,5 +49,7 @@ def test_config_files(tmp_path: Path) -> None:
     assert load_config(str(path)).train.epochs == 7
     with pytest.raises(ConfigError, match=r"config file .*missing.yaml not found"):
         load_config(str(tmp_path / "missing.yaml"))
-    with pytest.raises(ConfigError, match=r"neither a file nor a shipped config; shipped: default, demo, paper"):
+    with pytest.raises(
+        ConfigError, match=r"neither a file nor a shipped config; shipped: aligned, default, demo, paper"
+    ):
         load_config("fancy")

@@ -182,7 +182,7 @@ def collect(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, An
                 "euclidean": 100 * baselines["euclidean"]["top1"] if "euclidean" in baselines else None,
                 "dtw": 100 * baselines["dtw"]["top1"] if "dtw" in baselines else None,
                 "queries": results[0]["queries"] if results else None,
-                "minutes": round(sum(r.get("wall_time_s", 0.0) for r in results) / 60, 1),
+                "minutes": round(sum(r.get("wall_time_s", 0.0) for r in results) / 60, 3),
             }
         )
     return rows
