@@ -63,7 +63,7 @@ def test_pretrained_errors(tmp_path: Path) -> None:
     torch.save({"conv1.weight": torch.zeros(1)}, bad)
     with pytest.raises(ConfigError, match=r"weights do not fit resnet18"):
         create_backbone("resnet18", pretrained=str(bad))
-    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: resnet18"):
+    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: lstm, resnet18, tcn"):
         create_backbone("vgg")
 
 

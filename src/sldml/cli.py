@@ -316,10 +316,17 @@ def experiment(
 ) -> None:
     """Run every cell of a paper's table over seeds (resumable) and write the table beside the paper's numbers."""
     with _user_errors():
-        from sldml.evaluation.experiment import load_experiment, run_experiment, write_table
+        from sldml.evaluation.experiment import experiment_kind, load_experiment, run_experiment, write_table
 
-        exp = load_experiment(name)
         _quiet_lightning()
+        if experiment_kind(name) == "siamese":
+            from sldml.training.siamese_run import run_siamese_experiment
+
+            path = run_siamese_experiment(name, output, overrides or [], table_only, progress=console.print)
+            console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
+            console.print(f"written to {path}, {path.with_suffix('.csv')} and {path.parent / 'curves.png'}")
+            return
+        exp = load_experiment(name)
         if table_only:
             path = write_table(exp, output / exp.name, seeds or exp.seeds)
         else:

@@ -12,12 +12,14 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import yaml
 
 from sldml.errors import ConfigError
 from sldml.resources import read_yaml_mapping, shipped_yaml_names
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -360,15 +362,32 @@ def named_configs() -> list[str]:
     return shipped_yaml_names("configs")
 
 
+def build_config(cls: type[T], source: str | None, overrides: list[str] | None, folder: str, kind: str) -> T:
+    """A config dataclass of type ``cls`` from a shipped or given YAML file plus dotted overrides, type-checked.
+
+    Args:
+        cls: The root dataclass (e.g. :class:`Config`).
+        source: A name shipped in ``sldml/<folder>``, a path to a YAML file, or ``None`` (the defaults).
+        overrides: ``key=value`` strings.
+        folder: The package folder of the shipped files.
+        kind: What the file is, for messages.
+
+    Raises:
+        ConfigError: On an unknown key, a wrong type or a value outside its choices.
+    """
+    tree = read_yaml_mapping(source, folder, kind) if source else {}
+    tree = _merge(tree, parse_overrides(overrides or []))
+    built: T = _build(cls, tree, "")
+    return built
+
+
 def load_config(source: str | None = None, overrides: list[str] | None = None) -> Config:
     """Build a validated :class:`Config` from a named config or YAML file plus dotted overrides.
 
     Raises:
         ConfigError: On an unknown key, a wrong type, a value outside its choices or range.
     """
-    tree = read_yaml_mapping(source, "configs", "config") if source else {}
-    tree = _merge(tree, parse_overrides(overrides or []))
-    config: Config = _build(Config, tree, "")
+    config = build_config(Config, source, overrides, "configs", "config")
     _positive(config)
     return config
 

@@ -116,3 +116,30 @@ def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
     fig.savefig(out, dpi=120)
     plt.close(fig)
     return out
+
+
+def siamese_curves_plot(curves: list[list[dict[str, float]]], out: Path) -> Path:
+    """Pair accuracy and multi-class accuracy against epochs, mean over folds (the S-LSTM paper's Figs. 3-4).
+
+    Args:
+        curves: Per fold, the scored epochs of the training curve (``epoch``, ``pair_balanced``, ``mcc_*``).
+        out: The PNG to write.
+    """
+    plt = _pyplot()
+    epochs = sorted({int(point["epoch"]) for curve in curves for point in curve})
+    fig, ax = plt.subplots(figsize=(6, 4))
+    keys = {"pair_balanced": "S-LSTM (balanced pair accuracy)", "mcc_svm": "MCC (SVM)", "mcc_knn": "MCC (KNN)"}
+    for key, title in keys.items():
+        means = []
+        for epoch in epochs:
+            values = [p[key] for curve in curves for p in curve if int(p["epoch"]) == epoch and key in p]
+            means.append(100 * float(np.mean(values)) if values else np.nan)
+        ax.plot(epochs, means, marker="o", label=title)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out

@@ -12,6 +12,7 @@ from collections.abc import Sequence as Seq
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from sldml.errors import ConfigError, DataError
 from sldml.sequence import MIN_FRAMES, FloatArray, Sequence
@@ -145,3 +146,15 @@ def add_noise(seq: Sequence, sigma: float, rng: np.random.Generator) -> Sequence
         raise ConfigError(f"noise sigma {sigma}; expected >= 0")
     noise = rng.normal(0.0, sigma, size=seq.data.shape).astype(np.float32)
     return seq.replace(data=seq.data + noise)
+
+
+def frame_features(seq: Sequence) -> npt.NDArray[np.float64]:
+    """The (T, features) series that frame-by-frame comparisons read (the DTW baseline, the S-LSTM).
+
+    Skeletons: centred on the centre joint in every frame, (T, J * 3). Channel data: z-scored per channel, (T, C).
+    """
+    if seq.get_layout().kind == "skeleton":
+        data = centre(seq, mode="every").data.reshape(seq.frames, -1)
+    else:
+        data = (seq.data - seq.data.mean(axis=0)) / np.maximum(seq.data.std(axis=0), 1e-8)
+    return np.ascontiguousarray(data, dtype=np.float64)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 from dtaidistance import dtw_ndim
 
 from sldml import transforms
@@ -26,21 +25,12 @@ from sldml.sequence import Sequence
 BASELINES = ("euclidean", "dtw")
 
 
-def dtw_series(seq: Sequence) -> npt.NDArray[np.float64]:
-    """The (T, features) series the DTW baseline compares."""
-    if seq.get_layout().kind == "skeleton":
-        data = transforms.centre(seq, mode="every").data.reshape(seq.frames, -1)
-    else:
-        data = (seq.data - seq.data.mean(axis=0)) / np.maximum(seq.data.std(axis=0), 1e-8)
-    return np.ascontiguousarray(data, dtype=np.float64)
-
-
-def dtw_distances(references: list[Sequence], queries: list[Sequence]) -> npt.NDArray[np.float64]:
+def dtw_distances(references: list[Sequence], queries: list[Sequence]) -> np.ndarray:
     """(queries x references) exact DTW distances."""
-    refs = [dtw_series(s) for s in references]
+    refs = [transforms.frame_features(s) for s in references]
     out = np.empty((len(queries), len(refs)))
     for i, query in enumerate(queries):
-        series = dtw_series(query)
+        series = transforms.frame_features(query)
         for j, ref in enumerate(refs):
             out[i, j] = dtw_ndim.distance_fast(series, ref)
     return out

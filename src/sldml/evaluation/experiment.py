@@ -67,6 +67,14 @@ def named_experiments() -> list[str]:
     return shipped_yaml_names("experiments")
 
 
+def experiment_kind(source: str) -> str:
+    """``sldml`` (a table of SL-DML one-shot cells) or ``siamese`` (:mod:`sldml.training.siamese_run`)."""
+    kind = str(read_yaml_mapping(source, "experiments", "experiment").get("kind", "sldml"))
+    if kind not in ("sldml", "siamese"):
+        raise ConfigError(f"experiment {source}: kind={kind!r}; valid: sldml, siamese")
+    return kind
+
+
 def load_experiment(source: str) -> Experiment:
     """Load a shipped experiment by name or an experiment YAML by path.
 
@@ -74,7 +82,7 @@ def load_experiment(source: str) -> Experiment:
         ConfigError: On an unknown name, or a malformed file.
     """
     tree = read_yaml_mapping(source, "experiments", "experiment")
-    valid = {"name", "title", "config", "overrides", "seeds", "cells"}
+    valid = {"name", "kind", "title", "config", "overrides", "seeds", "cells"}
     unknown = sorted(set(tree) - valid)
     if unknown or "cells" not in tree:
         raise ConfigError(

@@ -1,5 +1,6 @@
 """Models: backbones behind one registry, the embedder, and the SL-DML network."""
 
+from sldml.models import lstm as _lstm  # noqa: F401  (import registers the backbone)
 from sldml.models import resnet as _resnet  # noqa: F401  (import registers the backbone)
 from sldml.models import tcn as _tcn  # noqa: F401  (import registers the backbone)
 from sldml.models.net import Embedder, EmbeddingNet
