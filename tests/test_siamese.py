@@ -174,3 +174,21 @@ def test_siamese_experiment_resumes_and_its_table_matches_the_folds(tmp_path: Pa
     assert float(rows["mcc_svm"]["mean"]) == pytest.approx(np.mean(per_fold))
     assert float(rows["softmax"]["subject-2"]) == pytest.approx(100 * results["subject-2"]["baselines"]["softmax"])
     assert (tmp_path / "curves.png").stat().st_size > 1000
+
+
+def test_the_lstm_backbone_serves_the_one_shot_pipeline_and_reloads(tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    from sldml.config import load_config
+    from sldml.models.factory import build_net
+
+    config = load_config("default", ["model.backbone=lstm"])
+    torch.manual_seed(0)
+    net = build_net(config, 5, input_shape=(3, 20, 16)).eval()
+    images = torch.rand(4, 3, 20, 16)
+    embeddings, logits = net(images)
+    assert embeddings.shape == (4, 128) and logits is not None and logits.shape == (4, 5)
+    save_file(net.state_dict(), str(tmp_path / "w.safetensors"))
+    again = build_net(config, 5, pretrained=False, input_shape=(3, 20, 16))
+    again.load_state_dict(load_file(str(tmp_path / "w.safetensors")))
+    torch.testing.assert_close(again.eval().embed(images), net.embed(images))  # the lazy projection reloads

@@ -336,6 +336,24 @@ def experiment(
 
 
 @app.command()
+def siamese(
+    config: Annotated[str, typer.Argument(help="slstm-small, slstm-large, or a siamese config YAML.")] = "slstm-small",
+    overrides: OverridesArg = None,
+    output: Annotated[Path, typer.Option(help="Folder of siamese outputs.")] = Path("runs/siamese"),
+) -> None:
+    """Train the Siamese-LSTM and its multi-class module on every subject-wise fold (resumable); write the table."""
+    with _user_errors():
+        from sldml.siamese_config import load_siamese_config
+        from sldml.training.siamese_run import run_siamese
+
+        cfg = load_siamese_config(config, overrides or [])
+        _quiet_lightning()
+        path = run_siamese(cfg, output / cfg.name, progress=console.print)
+        console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
+        console.print(f"written to {path}, {path.with_suffix('.csv')} and {path.parent / 'curves.png'}")
+
+
+@app.command()
 def plot(
     path: Annotated[Path, typer.Argument(help="A run folder, or an experiment folder with table.csv.")],
 ) -> None:
