@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -63,7 +64,7 @@ def test_pretrained_errors(tmp_path: Path) -> None:
     torch.save({"conv1.weight": torch.zeros(1)}, bad)
     with pytest.raises(ConfigError, match=r"weights do not fit resnet18"):
         create_backbone("resnet18", pretrained=str(bad))
-    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: lstm, resnet18, tcn"):
+    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: lstm, resnet18, stgcn, tcn"):
         create_backbone("vgg")
 
 
@@ -83,3 +84,38 @@ def test_frame_level_net_returns_unit_frames_and_pooled_logits() -> None:
     assert logits is not None and torch.allclose(logits, net.classifier(frames.mean(1)))  # type: ignore[misc]
     with pytest.raises(ConfigError, match="no pretrained weights"):
         create_backbone("tcn", pretrained="imagenet")
+
+
+@pytest.mark.parametrize(("layout", "joints"), [("kinect_v1", 20), ("kinect_v2", 25)])
+def test_stgcn_runs_on_both_skeletons(layout: str, joints: int) -> None:
+    torch.manual_seed(0)
+    net = create_backbone("stgcn", layout=layout, widths=((16, 1), (32, 2), (32, 1)))
+    x = torch.rand(2, 3, joints, 12)
+    features = net(x)
+    assert features.shape == (2, 32) and net.num_features == 32
+    features.sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    assert create_backbone("stgcn", layout=layout).num_features == 256  # the paper's feature size
+    with pytest.raises(ConfigError, match=rf"expected 3 coordinates and {joints} joints"):
+        net(torch.rand(2, 3, joints + 1, 12))
+
+
+def test_stgcn_adjacency_follows_the_bones() -> None:
+    from sldml.layouts import get_layout
+    from sldml.models.stgcn import adjacency, hop_distances
+
+    layout = get_layout("kinect_v1")
+    a = adjacency(layout, "spatial")
+    assert a.shape == (3, 20, 20)
+    edges = {(i, j) for i in range(20) for j in range(20) if a[:, i, j].sum() > 0}
+    expected = {(i, i) for i in range(20)} | set(layout.bones) | {(b, c) for c, b in layout.bones}
+    assert edges == expected
+    np.testing.assert_allclose(a.sum(axis=(0, 1)), 1.0, rtol=1e-6)  # every joint's neighbourhood sums to 1
+    hip, spine, shoulders = layout.index("hip_center"), layout.index("spine"), layout.index("shoulder_center")
+    assert hop_distances(layout)[[hip, spine, shoulders]].tolist() == [0, 1, 2]
+    assert a[0, spine, spine] > 0 and a[1, hip, spine] > 0 and a[2, shoulders, spine] > 0  # root, nearer, farther
+    assert a[1, shoulders, spine] == 0 and a[2, hip, spine] == 0
+    uniform = adjacency(layout, "uniform")
+    np.testing.assert_allclose(uniform[0], a.sum(axis=0), rtol=1e-6)
+    with pytest.raises(ConfigError, match="needs a skeleton layout"):
+        adjacency(get_layout("imu6"))

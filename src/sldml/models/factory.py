@@ -10,7 +10,11 @@ from sldml.models.registry import create_backbone
 
 
 def build_net(
-    config: Config, num_classes: int, pretrained: bool = True, input_shape: tuple[int, ...] | None = None
+    config: Config,
+    num_classes: int,
+    pretrained: bool = True,
+    input_shape: tuple[int, ...] | None = None,
+    layout: str | None = None,
 ) -> EmbeddingNet:
     """The network of ``config.model`` with a classifier over ``num_classes`` auxiliary classes.
 
@@ -20,9 +24,13 @@ def build_net(
         pretrained: Load ``model.pretrained`` weights (``False`` when a trained run's weights follow anyway).
         input_shape: The shape of one input (e.g. (3, 20, 64)); given, the network runs once on zeros so that
             layers sized by their first input (the ``tcn`` stem) exist before an optimiser or state dict needs them.
+        layout: The input's layout name (the ``stgcn`` backbone builds its graph from its bones).
     """
     backbone = create_backbone(
-        config.model.backbone, stem=config.model.stem, pretrained=config.model.pretrained if pretrained else "none"
+        config.model.backbone,
+        stem=config.model.stem,
+        pretrained=config.model.pretrained if pretrained else "none",
+        layout=layout,
     )
     net = EmbeddingNet(
         backbone,

@@ -157,13 +157,15 @@ class ImageLSTM(nn.Module):
 
 
 @register_backbone("lstm")
-def create_lstm(stem: str = "small", pretrained: str = "none", hidden: int = 128, layers: int = 1) -> ImageLSTM:
+def create_lstm(
+    stem: str = "small", pretrained: str = "none", layout: str | None = None, hidden: int = 128, layers: int = 1
+) -> ImageLSTM:
     """The recurrent backbone (``model.backbone=lstm``) for the one-shot pipeline; trained from scratch.
 
     Raises:
         ConfigError: If pretrained weights are asked for (there are none for this network).
     """
-    del stem  # the image stems are ResNet's
+    del stem, layout  # the image stems are ResNet's; any layout
     if pretrained != "none":
         raise ConfigError(f"model.pretrained={pretrained!r}: the lstm backbone has no pretrained weights; use none")
     return ImageLSTM(hidden, layers)

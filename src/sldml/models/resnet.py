@@ -111,8 +111,9 @@ def _load(backbone: ResNetBackbone, pretrained: str) -> None:
 
 
 @register_backbone("resnet18")
-def create_resnet18(stem: Stem = "small", pretrained: str = "none") -> ResNetBackbone:
-    """ResNet18 with the given stem and weights (see the module docstring)."""
+def create_resnet18(stem: Stem = "small", pretrained: str = "none", layout: str | None = None) -> ResNetBackbone:
+    """ResNet18 with the given stem and weights (see the module docstring); any layout."""
+    del layout
     backbone = ResNetBackbone(stem)
     _load(backbone, pretrained)
     return backbone

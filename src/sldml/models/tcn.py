@@ -72,13 +72,15 @@ class TemporalConvNet(nn.Module):
 
 
 @register_backbone("tcn")
-def create_tcn(stem: str = "small", pretrained: str = "none", channels: int = 128, blocks: int = 3) -> TemporalConvNet:
+def create_tcn(
+    stem: str = "small", pretrained: str = "none", layout: str | None = None, channels: int = 128, blocks: int = 3
+) -> TemporalConvNet:
     """The frame-level temporal convolution network (``model.backbone=tcn``); trained from scratch.
 
     Raises:
         ConfigError: If pretrained weights are asked for (there are none for this network).
     """
-    del stem  # the image stems are ResNet's; the TCN has one stem
+    del stem, layout  # the image stems are ResNet's; the TCN has one stem and fits any layout
     if pretrained != "none":
         raise ConfigError(f"model.pretrained={pretrained!r}: the tcn backbone has no pretrained weights; use none")
     return TemporalConvNet(channels, blocks)

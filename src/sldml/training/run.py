@@ -252,12 +252,17 @@ def _distance(config: Config, net: EmbeddingNet) -> SoftDTWDistance | None:
 
 
 def _fit(
-    config: Config, split: OneShotSplit, classes: list[str], run_dir: Path, input_shape: tuple[int, ...]
+    config: Config,
+    split: OneShotSplit,
+    classes: list[str],
+    run_dir: Path,
+    input_shape: tuple[int, ...],
+    layout: str,
 ) -> tuple[L.Trainer, EmbeddingNet, Throughput]:
     """Build the network, the loss and the Lightning trainer, and train on the split's auxiliary samples."""
     L.seed_everything(config.train.seed, workers=True, verbose=False)
     loader = _loader(split, classes, config)
-    net = build_net(config, len(classes), input_shape=input_shape)
+    net = build_net(config, len(classes), input_shape=input_shape, layout=layout)
     loss = SLDMLLoss(
         config.loss.alpha, config.loss.beta, config.loss.margin, config.loss.miner_epsilon, _distance(config, net)
     )
@@ -319,7 +324,7 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     spec = input_spec(split.auxiliary, config)
     run_dir, made_here = _new_run_dir(config)
     try:
-        trainer, net, throughput = _fit(config, split, classes, run_dir, tuple(spec["image_shape"]))
+        trainer, net, throughput = _fit(config, split, classes, run_dir, tuple(spec["image_shape"]), spec["layout"])
     finally:
         if made_here:  # the worker processes have started by now; a later run must not reuse this folder
             os.environ.pop(_RUN_DIR_ENV, None)
@@ -396,8 +401,11 @@ def load_run(path: str | Path, checkpoint: str = "last") -> Run:
     )
     classes = json.loads((run_dir / "classes.json").read_text())
     spec_file = run_dir / "input.json"
-    shape = json.loads(spec_file.read_text()).get("image_shape") if spec_file.is_file() else None
-    net = build_net(config, len(classes), pretrained=False, input_shape=tuple(shape) if shape else None)
+    spec = json.loads(spec_file.read_text()) if spec_file.is_file() else {}
+    shape = spec.get("image_shape")
+    net = build_net(
+        config, len(classes), pretrained=False, input_shape=tuple(shape) if shape else None, layout=spec.get("layout")
+    )
     if given.is_file():
         weights = given
     elif checkpoint == "last":
