@@ -326,6 +326,13 @@ def experiment(
             console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
             console.print(f"written to {path}, {path.with_suffix('.csv')} and {path.parent / 'curves.png'}")
             return
+        if experiment_kind(name) == "zeroshot":
+            from sldml.training.zeroshot import run_zeroshot_file
+
+            path = run_zeroshot_file(name, output, overrides or [], table_only, progress=console.print)
+            console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
+            console.print(f"written to {path}")
+            return
         exp = load_experiment(name)
         if table_only:
             path = write_table(exp, output / exp.name, seeds or exp.seeds)

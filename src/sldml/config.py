@@ -249,6 +249,13 @@ def _check_value(value: Any, annotation: Any, key: str) -> Any:
             raise ConfigError(f"{key}={value!r}; expected a list")
         (item,) = get_args(annotation)
         return [_check_value(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}={value!r}; expected a mapping")
+        key_type, value_type = get_args(annotation)
+        return {
+            _check_value(k, key_type, f"{key} key"): _check_value(v, value_type, f"{key}.{k}") for k, v in value.items()
+        }
     if origin in (types.UnionType, typing.Union):
         options = get_args(annotation)
         if value is None and type(None) in options:

@@ -1,0 +1,152 @@
+"""Configuration of the zero-shot pipeline (ST-GCN features + class-text embeddings + DeViSE / Relation Net).
+
+Shipped configs (``sldml/zeroshot_configs``): ``zeroshot-utd`` (UTD-MHAD, 22 seen / 5 unseen). Overrides work as
+for :mod:`sldml.config`, e.g. ``split=furthest seeds=1 visual.epochs=5``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sldml.config import AugmentConfig, DataConfig, PreprocessConfig, build_config
+from sldml.errors import ConfigError
+from sldml.resources import shipped_yaml_names
+
+
+@dataclass
+class VisualConfig:
+    """The ST-GCN trained with cross-entropy on the seen classes; its pooled features feed the heads.
+
+    Attributes:
+        widths: (channels, temporal stride) per ST-GCN block; the last channels are the feature size (256 in the
+            paper; the original 10 blocks are slow on a CPU, so the default has 4).
+        strategy: Graph partitioning, ``spatial`` or ``uniform``.
+        epochs: Epochs.
+        batch_size: Batch size.
+        lr: Adam learning rate.
+    """
+
+    widths: list[list[int]] = field(default_factory=lambda: [[64, 1], [64, 1], [128, 2], [256, 2]])
+    strategy: Literal["spatial", "uniform"] = "spatial"
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-3
+
+
+@dataclass
+class DeViSEConfig:
+    """DeViSE training (the paper: SGD lr 1e-3, momentum 0.9, batch 64, 100 epochs, margin 0.1)."""
+
+    epochs: int = 100
+    batch_size: int = 64
+    lr: float = 1e-3
+    momentum: float = 0.9
+    margin: float = 0.1
+
+
+@dataclass
+class RelationConfig:
+    """Relation Network training: episodes of ``batch_size`` sampled features against every class embedding.
+
+    The paper: 400,000 episodes of 32 on NTU's ~40,000 seen samples (about 320 passes), Adam lr 1e-5 with a
+    step decay every 200,000 episodes. Here the episode count is given in passes over the seen training samples
+    (``epochs``), so it scales with the dataset, and the step decay falls at half of them. The default lr is
+    1e-4: with UTD-MHAD's ~350 seen training samples, 320 passes are only ~3,500 episodes.
+
+    Attributes:
+        epochs: Passes over the seen training samples.
+        batch_size: Samples per episode.
+        lr: Adam learning rate.
+        gamma: Learning-rate factor at the step (half of the episodes).
+        hidden: Hidden size of the attribute and relation networks.
+    """
+
+    epochs: int = 320
+    batch_size: int = 32
+    lr: float = 1e-4
+    gamma: float = 0.5
+    hidden: int = 512
+
+
+@dataclass
+class ZeroShotConfig:
+    """A zero-shot experiment.
+
+    Attributes:
+        name: Run name.
+        output_dir: Where outputs go.
+        classes: The dataset's class list: ``utd_mhad``, ``ntu60`` or ``ntu120``.
+        texts: Embed class ``names`` or ``descriptions``.
+        descriptions: Class name -> the user's own longer text for it.
+        splits: Unseen-class rules (``nearest``, ``random``, ``furthest``; see
+            :mod:`sldml.evaluation.zeroshot`) and/or shipped fixed splits (``ntu60-55-5``, ``ntu120-110-10``).
+        unseen: Unseen classes of the rule-based splits.
+        train_subjects: Seen-class samples of these subjects train; the other subjects' seen samples and all
+            unseen samples are the test set (GZSL needs seen test samples).
+        seeds: Seeds (visual model, heads, random split and random embeddings).
+        embeddings: Text embedding kinds to compare: ``learned`` and/or ``random``.
+        data: See :class:`sldml.config.DataConfig`.
+        preprocess: See :class:`sldml.config.PreprocessConfig` (the ST-GCN reads the ``compact`` image).
+        augment: See :class:`sldml.config.AugmentConfig`.
+        visual: See :class:`VisualConfig`.
+        devise: See :class:`DeViSEConfig`.
+        relation: See :class:`RelationConfig`.
+    """
+
+    name: str = "zeroshot"
+    output_dir: str = "runs"
+    classes: Literal["utd_mhad", "ntu60", "ntu120"] = "utd_mhad"
+    texts: Literal["names", "descriptions"] = "names"
+    descriptions: dict[str, str] = field(default_factory=dict)
+    splits: list[str] = field(default_factory=lambda: ["nearest", "random", "furthest"])
+    unseen: int = 5
+    train_subjects: list[int] = field(default_factory=lambda: [1, 3, 5, 7])
+    seeds: int = 3
+    embeddings: list[str] = field(default_factory=lambda: ["learned", "random"])
+    data: DataConfig = field(default_factory=DataConfig)
+    preprocess: PreprocessConfig = field(default_factory=lambda: PreprocessConfig(centre="every"))
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    visual: VisualConfig = field(default_factory=VisualConfig)
+    devise: DeViSEConfig = field(default_factory=DeViSEConfig)
+    relation: RelationConfig = field(default_factory=RelationConfig)
+
+
+def _check(config: ZeroShotConfig) -> None:
+    from sldml.evaluation.zeroshot import SPLIT_RULES, fixed_split
+
+    for split in config.splits:
+        if split not in SPLIT_RULES:
+            fixed_split(split)  # raises on an unknown name
+    bad = sorted(set(config.embeddings) - {"learned", "random"})
+    if bad or not config.embeddings:
+        raise ConfigError(f"embeddings={config.embeddings}; valid: learned, random")
+    checks = {
+        "unseen": config.unseen >= 1,
+        "seeds": config.seeds >= 1,
+        "visual.epochs": config.visual.epochs >= 1,
+        "visual.widths": bool(config.visual.widths) and all(len(w) == 2 and min(w) >= 1 for w in config.visual.widths),
+        "devise.epochs": config.devise.epochs >= 1,
+        "relation.epochs": config.relation.epochs >= 1,
+        "devise.lr": config.devise.lr > 0,
+        "relation.lr": config.relation.lr > 0,
+    }
+    for key, ok in checks.items():
+        if not ok:
+            raise ConfigError(f"{key} is out of range in the zero-shot config")
+
+
+def named_zeroshot_configs() -> list[str]:
+    """Names of the zero-shot configs shipped in ``sldml/zeroshot_configs``."""
+    return shipped_yaml_names("zeroshot_configs")
+
+
+def load_zeroshot_config(source: str | None = None, overrides: list[str] | None = None) -> ZeroShotConfig:
+    """A validated :class:`ZeroShotConfig` from a shipped name or YAML file plus dotted overrides.
+
+    Raises:
+        ConfigError: On an unknown key, a wrong type, or a value out of range.
+    """
+    config = build_config(ZeroShotConfig, source, overrides, "zeroshot_configs", "zero-shot config")
+    _check(config)
+    return config
