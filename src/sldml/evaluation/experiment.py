@@ -68,9 +68,7 @@ def named_experiments() -> list[str]:
 
 
 def experiment_kind(source: str) -> str:
-    """``sldml`` (a table of SL-DML one-shot cells), ``siamese`` (:mod:`sldml.training.siamese_run`) or
-    ``zeroshot`` (:mod:`sldml.training.zeroshot`).
-    """
+    """The kind of an experiment file: ``sldml`` (one-shot cells), ``siamese`` or ``zeroshot``."""
     kind = str(read_yaml_mapping(source, "experiments", "experiment").get("kind", "sldml"))
     if kind not in ("sldml", "siamese", "zeroshot"):
         raise ConfigError(f"experiment {source}: kind={kind!r}; valid: sldml, siamese, zeroshot")
