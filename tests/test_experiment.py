@@ -82,7 +82,7 @@ def test_unknown_cell_and_experiment(tmp_path: Path) -> None:
     experiment = load_experiment(str(_tiny_experiment(tmp_path)))
     with pytest.raises(ConfigError, match="no cell named"):
         run_experiment(experiment, tmp_path, cells=["99/1"])
-    with pytest.raises(ConfigError, match="shipped: ntu120-table2, siamese-utd, simitate-table7, utd-table4"):
+    with pytest.raises(ConfigError, match="shipped: ntu120-table2, siamese-utd, simitate-table7, utd-table4, utd-table5, utd-table6, zeroshot"):
         load_experiment("table-9")
 
 
@@ -94,6 +94,8 @@ def test_shipped_experiments_name_shipped_protocols_and_the_papers_numbers() -> 
         "utd-table4",
         "utd-table5",
         "utd-table6",
+        "zeroshot-ntu60",
+        "zeroshot-utd",
     ]
     assert experiment_kind("siamese-utd") == "siamese" and experiment_kind("utd-table4") == "sldml"
     table4 = load_experiment("utd-table4")

@@ -119,3 +119,45 @@ def test_class_texts_use_names_descriptions_or_the_users_own() -> None:
     assert described[0] == "right arm swipe to the left" and described[2] == "wave a hand above the head"
     with pytest.raises(ConfigError, match="unknown class"):
         class_texts(utd_mhad(), custom={"moonwalk": "slide backwards"})
+
+
+def test_zeroshot_experiment_resumes_writes_tables_and_ranks_new_names(tmp_path: Path) -> None:
+    import json
+
+    from sldml.inference.zeroshot import ZeroShotModel
+    from sldml.sources import load_data
+    from sldml.training.zeroshot import run_zeroshot_experiment
+    from sldml.zeroshot_config import load_zeroshot_config
+
+    config = load_zeroshot_config(
+        "zeroshot-utd",
+        [
+            "data.dataset=synthetic",
+            "data.synthetic_classes=12",
+            "data.synthetic_subjects=2",
+            "data.synthetic_trials=2",
+            "train_subjects=[1]",
+            "visual.widths=[[8, 1], [16, 2]]",
+            "visual.epochs=1",
+            "devise.epochs=2",
+            "relation.epochs=2",
+            "unseen=3",
+            "splits=[furthest]",
+            "seeds=1",
+        ],
+    )
+    sequences, _ = load_data(config.data)
+    lines: list[str] = []
+    run_zeroshot_experiment(config, sequences, tmp_path, progress=lines.append)
+    table = run_zeroshot_experiment(config, sequences, tmp_path, progress=lines.append)
+    assert lines == ["furthest, seed 0: training", "furthest, seed 0: finished earlier, skipped"]
+    result = json.loads((tmp_path / "furthest" / "seed0" / "results.json").read_text())
+    assert len(result["unseen"]) == 3 and result["train_samples"] == 9 * 2  # 9 seen classes x subject 1 x 2 trials
+    assert result["test_samples"] == len(sequences) - 18
+    zsl = result["scores"]["relation"]["learned"]["zsl_top1"]
+    text = table.read_text()
+    assert f"| Relation Net | learned | {100 * zsl:.1f} +- 0.0 |" in text
+    ranker = ZeroShotModel.load(tmp_path / "furthest" / "seed0", "devise")
+    ranking = ranker.rank(sequences[:2], ["kick", "wave", "draw a circle"])
+    assert sorted(ranking[0].classes) == ["draw a circle", "kick", "wave"]
+    assert ranking[0].scores == sorted(ranking[0].scores, reverse=True)

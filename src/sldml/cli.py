@@ -361,6 +361,36 @@ def siamese(
 
 
 @app.command()
+def zeroshot(
+    files: FilesArg,
+    model: Annotated[Path, typer.Option("--model", help="A zero-shot run folder (<experiment>/<split>/seed<k>).")],
+    classes: Annotated[
+        list[str], typer.Option("--classes", help="Class names to rank; repeat the option or separate with ';'.")
+    ],
+    head: Annotated[str, typer.Option(help="relation or devise.")] = "relation",
+    top_k: Annotated[int, typer.Option(help="Show the k best classes per file.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
+) -> None:
+    """Rank class NAMES for each file with a trained zero-shot run: no example of those classes is needed."""
+    with _user_errors():
+        from sldml.inference.zeroshot import ZeroShotModel
+
+        names = [part.strip() for item in classes for part in item.split(";") if part.strip()]
+        _quiet_lightning()
+        ranker = ZeroShotModel.load(model, head)
+        sequences = []
+        for path in files:
+            sequences += sio.load_folder(path).sequences if path.is_dir() else sio.read(path)
+        for ranking in ranker.rank(sequences, names):
+            best = list(zip(ranking.classes, ranking.scores, strict=True))[:top_k]
+            if as_json:
+                console.print_json(json.dumps({"file": ranking.source, "ranking": best}))
+            else:
+                shown = ", ".join(f"{name} ({score:.3f})" for name, score in best)
+                console.print(f"{ranking.source}: {shown}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
 def plot(
     path: Annotated[Path, typer.Argument(help="A run folder, or an experiment folder with table.csv.")],
 ) -> None:

@@ -310,6 +310,16 @@ def _build(cls: Any, values: dict[str, Any], prefix: str) -> Any:
     return cls(**kwargs)
 
 
+def build_section(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
+    """A config dataclass (a section such as :class:`PreprocessConfig`) from a mapping, type-checked.
+
+    Raises:
+        ConfigError: On an unknown key or a wrong value (named with ``prefix``).
+    """
+    built: T = _build(cls, values, prefix)
+    return built
+
+
 def _positive(config: Config) -> None:
     checks = {
         "preprocess.width": config.preprocess.width >= 2,
