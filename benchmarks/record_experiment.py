@@ -5,7 +5,9 @@ Run: .venv/bin/python benchmarks/record_experiment.py EXPERIMENT RESULT_NAME COM
 
 It reads the experiment's finished runs (like `sldml experiment NAME --table-only`), keeps the chosen groups of
 cells, puts the date, the machine and the commit the runs were made with in front of the table, and appends the
-notes (what the table says, what was tried). Writes results/RESULT_NAME.md and .csv.
+notes (what the table says, what was tried). Writes results/RESULT_NAME.md and .csv. A siamese or zero-shot
+experiment (``kind: siamese | zeroshot``) is recorded as its table.md plus results/RESULT_NAME.json holding every
+run's results.json.
 """
 
 from __future__ import annotations
@@ -13,11 +15,38 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import json
 from pathlib import Path
 
 from record import RESULTS, machine
 
-from sldml.evaluation.experiment import collect, load_experiment, markdown_table
+from sldml.evaluation.experiment import collect, experiment_kind, load_experiment, markdown_table
+from sldml.resources import read_yaml_mapping
+
+
+def record_folder_experiment(args: argparse.Namespace) -> None:
+    """A siamese or zero-shot experiment: its table.md as written, plus every run's results.json in one JSON."""
+    name = str(read_yaml_mapping(args.experiment, "experiments", "experiment").get("name", args.experiment))
+    root = Path(args.runs) / name
+    table = (root / "table.md").read_text().strip().splitlines()
+    info = machine()
+    header = (
+        f"Date {datetime.date.today().isoformat()}, commit {args.commit} (the code the runs were made with), "
+        f"{info['cpu']} ({info['cores']} cores), Python {info['python']}. `sldml experiment {name}`."
+    )
+    lines = [table[0], "", header, *table[1:]]
+    if args.notes:
+        lines += ["", Path(args.notes).read_text().strip()]
+    runs = {}
+    for path in sorted(root.rglob("results.json")):
+        result = json.loads(path.read_text())
+        result.pop("config", None)
+        runs[str(path.parent.relative_to(root))] = result
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.result_name}.md").write_text("\n".join(lines) + "\n")
+    record = {"experiment": name, "date": datetime.date.today().isoformat(), "commit": args.commit, "machine": info}
+    (RESULTS / f"{args.result_name}.json").write_text(json.dumps({**record, "runs": runs}, indent=2))
+    print("\n".join(lines))
 
 
 def main() -> None:
@@ -30,6 +59,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--group", action="append", help="Only the cells of this group (repeatable).")
     args = parser.parse_args()
+    if experiment_kind(args.experiment) != "sldml":
+        record_folder_experiment(args)
+        return
     experiment = load_experiment(args.experiment)
     rows = collect(experiment, Path(args.runs) / experiment.name, args.seeds)
     rows = [r for r in rows if not args.group or r["group"] in args.group]
