@@ -11,6 +11,9 @@ The public API, from raw files to the image a network sees::
     run_dir = sldml.train(config)                  # a run folder: weights, results.json, embeddings
     run = sldml.load_run(run_dir)                  # its config, protocol, classes and network
 
+    ranker = sldml.ZeroShotModel.load("runs/experiments/zeroshot-utd/furthest/seed0")
+    ranker.rank([seq], ["draw a triangle", "kick"])  # class names it never saw an example of
+
 The training API (``load_config``, ``train``, ``evaluate_run``, ``load_run``, ``load_protocol``) is imported
 on first use, so that ``import sldml`` for the data layer does not load torch.
 """
@@ -35,6 +38,11 @@ _LAZY = {
     "load_run": "sldml.training",
     "Recognizer": "sldml.inference",
     "Gallery": "sldml.inference",
+    "load_siamese_config": "sldml.siamese_config",
+    "run_siamese": "sldml.training.siamese_run",
+    "load_zeroshot_config": "sldml.zeroshot_config",
+    "ZeroShotModel": "sldml.inference.zeroshot",
+    "embed_texts": "sldml.text",
 }
 
 
@@ -56,7 +64,9 @@ __all__ = [
     "Sequence",
     "Skipped",
     "SldmlError",
+    "ZeroShotModel",
     "decode_compact",
+    "embed_texts",
     "encode_compact",
     "evaluate_run",
     "generate_synthetic",
@@ -68,8 +78,11 @@ __all__ = [
     "load_folder",
     "load_protocol",
     "load_run",
+    "load_siamese_config",
+    "load_zeroshot_config",
     "read",
     "represent",
+    "run_siamese",
     "train",
     "transforms",
 ]
