@@ -91,8 +91,9 @@ class ModelConfig:
     """The embedding network.
 
     Attributes:
-        backbone: A registered backbone: ``resnet18`` (pooled image features) or ``tcn`` (frame-level features,
-            compared by DTW at evaluation).
+        backbone: A registered backbone: ``resnet18`` (pooled image features), ``tcn`` (frame-level features,
+            compared by DTW at evaluation), ``stgcn`` (graph convolution over the layout's bones; skeletons only)
+            or ``lstm`` (the S-LSTM's recurrent encoder over the image's columns).
         pretrained: ``none``, ``imagenet`` (torchvision's weights, if on disk) or a path to a state dict.
         stem: ``small`` (3x3 stride-1 first convolution: for 20-row signal images) or
             ``imagenet`` (torchvision's 7x7 stride-2 convolution and max-pool, for 224-256 px images).
