@@ -32,6 +32,9 @@ def test_relation_mse_equals_a_loop() -> None:
         (float(scores[i, j]) - (1.0 if j == int(labels[i]) else 0.0)) ** 2 for i in range(4) for j in range(3)
     )
     assert float(relation_mse(scores, labels)) == pytest.approx(expected / 12, rel=1e-6)
+    match = sum((float(scores[i, int(labels[i])]) - 1.0) ** 2 for i in range(4)) / 4
+    other = sum(float(scores[i, j]) ** 2 for i in range(4) for j in range(3) if j != int(labels[i])) / 8
+    assert float(relation_mse(scores, labels, balance=True)) == pytest.approx(match + other, rel=1e-6)
 
 
 def test_heads_score_every_sample_with_every_class() -> None:
@@ -161,3 +164,42 @@ def test_zeroshot_experiment_resumes_writes_tables_and_ranks_new_names(tmp_path:
     ranking = ranker.rank(sequences[:2], ["kick", "wave", "draw a circle"])
     assert sorted(ranking[0].classes) == ["draw a circle", "kick", "wave"]
     assert ranking[0].scores == sorted(ranking[0].scores, reverse=True)
+
+
+@pytest.mark.parametrize("train_classes", ["seen", "all"])
+def test_heads_train_against_the_configured_classes_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, train_classes: str
+) -> None:
+
+    import sldml.training.zeroshot as zeroshot
+    from sldml.sources import load_data
+    from sldml.zeroshot_config import load_zeroshot_config
+
+    config = load_zeroshot_config(
+        "zeroshot-utd",
+        [
+            "data.dataset=synthetic",
+            "data.synthetic_classes=8",
+            "data.synthetic_subjects=2",
+            "data.synthetic_trials=2",
+            "train_subjects=[1]",
+            "visual.widths=[[8, 1]]",
+            "visual.epochs=1",
+            "embeddings=[learned]",
+            "unseen=3",
+            f"train_classes={train_classes}",
+        ],
+    )
+    sequences, _ = load_data(config.data)
+    seen: list[tuple[int, int]] = []
+    real_devise = zeroshot.train_devise
+
+    def spy(features: torch.Tensor, labels: torch.Tensor, text: torch.Tensor, *rest: object) -> DeViSE:
+        seen.append((len(text), int(labels.max())))
+        return real_devise(features, labels, text, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zeroshot, "train_devise", spy)
+    zeroshot.run_zeroshot(config, sequences, "furthest", 0, tmp_path)
+    rows, top_label = seen[0]
+    assert rows == (5 if train_classes == "seen" else 8)  # 8 classes, 3 unseen
+    assert top_label < rows

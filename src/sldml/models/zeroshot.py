@@ -88,6 +88,18 @@ class RelationNet(nn.Module):
         return out
 
 
-def relation_mse(scores: Tensor, labels: Tensor) -> Tensor:
-    """Mean squared error of (B, C) relation scores against 1 for each sample's class and 0 for the others."""
-    return F.mse_loss(scores, F.one_hot(labels, scores.shape[1]).to(scores.dtype))
+def relation_mse(scores: Tensor, labels: Tensor, balance: bool = False) -> Tensor:
+    """Squared error of (B, C) relation scores against 1 for each sample's class and 0 for the others.
+
+    Args:
+        scores: (B, C) relation scores.
+        labels: (B,) true class indices.
+        balance: False: the plain mean over all B x C pairs (the paper). True: the mean over the B matching pairs
+            plus the mean over the B (C - 1) non-matching ones, so that the 1-in-C matches weigh as much as the
+            rest (without it, a short schedule learns "never a match": every score near 0, ties everywhere).
+    """
+    target = F.one_hot(labels, scores.shape[1]).to(scores.dtype)
+    if not balance:
+        return F.mse_loss(scores, target)
+    error = (scores - target) ** 2
+    return (error * target).sum() / target.sum() + (error * (1 - target)).sum() / (1 - target).sum()

@@ -7,8 +7,9 @@ One run = one (split, seed):
 2. an ST-GCN trained with cross-entropy on the seen classes' samples of the training subjects (Lightning);
    its pooled features (``visual.widths[-1]``-d) of every sample;
 3. per text-embedding kind (``learned``, ``random``) and head (DeViSE, Relation Network): the head trained on
-   the seen training features against every class's text embedding (the paper's losses range over all
-   classes: the unseen classes' NAMES are known in training, never their samples);
+   the seen training features against the seen classes' text embeddings (``train_classes: seen``, inductive
+   zero-shot) or against every class's (``all``: the unseen classes' names, never their samples, are known in
+   training);
 4. scores of the test samples (seen classes of the other subjects, every unseen sample) over all classes:
    ZSL and GZSL metrics.
 
@@ -165,7 +166,7 @@ def train_relation(features: Tensor, labels: Tensor, text: Tensor, config: ZeroS
     generator = torch.Generator().manual_seed(seed)
     for _ in range(episodes):
         batch = torch.randint(len(features), (config.relation.batch_size,), generator=generator)
-        loss = relation_mse(head(features[batch], text), labels[batch])
+        loss = relation_mse(head(features[batch], text), labels[batch], config.relation.balance)
         optimiser.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         optimiser.step()
@@ -200,7 +201,9 @@ def run_zeroshot(
     backbone = train_visual(config, train, [seen_index[s.class_id] for s in train], len(seen_ids), layouts[0])  # type: ignore[index]
     train_x = torch.from_numpy(visual_features(backbone, train, config))
     test_x = torch.from_numpy(visual_features(backbone, test, config))
-    train_y = torch.tensor([column[s.class_id] for s in train])  # type: ignore[index]
+    # the heads' training classes: the columns of the text matrix they see; labels index its rows
+    train_columns = [column[c] for c in (seen_ids if config.train_classes == "seen" else classes.ids)]
+    head_y = torch.tensor([train_columns.index(column[s.class_id]) for s in train])  # type: ignore[index]
     test_y = [column[s.class_id] for s in test]  # type: ignore[index]
     unseen_columns = [column[c] for c in unseen_ids]
     texts = class_texts(classes, config.texts, config.descriptions)
@@ -208,7 +211,7 @@ def run_zeroshot(
     for kind in config.embeddings:
         text = torch.from_numpy(embed_texts(texts, kind, seed=seed))  # type: ignore[arg-type]
         for head_name, trainer in (("devise", train_devise), ("relation", train_relation)):
-            head = trainer(train_x, train_y, text, config, seed)
+            head = trainer(train_x, head_y, text[train_columns], config, seed)
             with torch.no_grad():
                 matrix = head(test_x, text).numpy()
             scores[head_name][kind] = zero_shot_scores(matrix, test_y, unseen_columns)
