@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from sldml.config import PreprocessConfig
+from sldml.datasets import image, preprocess
 from sldml.errors import ConfigError
 from sldml.evaluation import euclidean_distances, one_shot_accuracy, score_distances
-from sldml.evaluation.baselines import dtw_distances, run_baseline
+from sldml.evaluation.baselines import dtw_distances, run_baseline, unit_frames
 from sldml.io.synthetic import generate
 from sldml.protocols import protocol_from_dict
 from sldml.transforms import resample
@@ -52,11 +53,21 @@ def test_dtw_baseline_aligns_speed_changes() -> None:
     assert distances[1, 0] < 0.25 * distances[1, 1]
 
 
+def test_unit_frames_are_the_image_columns_scaled_to_length_one() -> None:
+    seq = next(s for s in generate(n_classes=1, n_subjects=1, n_trials=1) if s.modality == "skeleton")
+    config = PreprocessConfig(width=16)
+    frames = unit_frames(seq, config)
+    columns = image(preprocess(seq, config), config).reshape(-1, 16).T
+    assert frames.shape == (16, 3 * seq.data.shape[1])
+    np.testing.assert_allclose(np.linalg.norm(frames, axis=1), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(frames * np.linalg.norm(columns, axis=1, keepdims=True), columns, rtol=1e-5, atol=1e-7)
+
+
 def test_baselines_score_a_protocol_split() -> None:
     seqs = [s for s in generate(n_classes=6, n_subjects=3, n_trials=2) if s.modality == "skeleton"]
     protocol = protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [5, 6]})
     split = protocol.split(seqs)
     assert len(split.references) == 2 and len(split.queries) == 2 * 6 - 2 and len(split.auxiliary) == 4 * 6
-    for name in ("euclidean", "dtw"):
+    for name in ("euclidean", "dtw", "dtw_unit"):
         result = run_baseline(name, split, PreprocessConfig())
         assert result.queries == 10 and result.top1 >= 0.9  # hip-centred synthetic actions are easy

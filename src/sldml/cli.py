@@ -191,7 +191,11 @@ def _results_table(title: str, results: dict[str, Any]) -> Table:
     for column in ("method", "top-1 %", f"top-{results['model']['k']} %", "queries"):
         table.add_column(column)
     rows = [("SL-DML (learned)", results["model"])]
-    names = {"euclidean": "1-NN Euclidean on the image", "dtw": "1-NN DTW on the raw sequence"}
+    names = {
+        "euclidean": "1-NN Euclidean on the image",
+        "dtw": "1-NN DTW on the raw sequence",
+        "dtw_unit": "1-NN DTW on unit image columns",
+    }
     rows += [(names.get(k, k), v) for k, v in results["baselines"].items()]
     for name, scores in rows:
         table.add_row(name, f"{100 * scores['top1']:.1f}", f"{100 * scores['top5']:.1f}", str(scores["queries"]))

@@ -332,9 +332,9 @@ def _positive(config: Config) -> None:
         "model.embedding_dim": config.model.embedding_dim >= 2,
         "augment.crop_min": 0 < config.augment.crop_min <= 1,
     }
-    unknown = sorted(set(config.evaluate.baselines) - {"euclidean", "dtw"})
+    unknown = sorted(set(config.evaluate.baselines) - {"euclidean", "dtw", "dtw_unit"})
     if unknown:
-        raise ConfigError(f"evaluate.baselines: unknown {', '.join(unknown)}; valid: euclidean, dtw")
+        raise ConfigError(f"evaluate.baselines: unknown {', '.join(unknown)}; valid: euclidean, dtw, dtw_unit")
     for key, ok in checks.items():
         if not ok:
             section, name = key.split(".")
