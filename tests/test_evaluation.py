@@ -55,7 +55,7 @@ def test_dtw_baseline_aligns_speed_changes() -> None:
 
 def test_unit_frames_are_the_image_columns_scaled_to_length_one() -> None:
     seq = next(s for s in generate(n_classes=1, n_subjects=1, n_trials=1) if s.modality == "skeleton")
-    config = PreprocessConfig(width=16)
+    config = PreprocessConfig(width=16, centre="every")
     frames = unit_frames(seq, config)
     columns = image(preprocess(seq, config), config).reshape(-1, 16).T
     assert frames.shape == (16, 3 * seq.data.shape[1])

@@ -73,9 +73,38 @@ def test_runner_resumes_and_writes_the_table(tmp_path: Path) -> None:
     assert all(float(r["euclidean"]) > 0 for r in rows) and rows[0]["dtw"] == ""
     assert all(float(r["minutes"]) > 0 for r in rows)
     text = table.read_text()
-    assert "| 8/2 | 50.0 |" in text and "| 7/3 | 40.0 |" in text
+    assert "| 8/2 | sldml | 50.0 |" in text and "| 7/3 | sldml | 40.0 |" in text
     hours = sum(float(r["minutes"]) for r in rows) / 60
     assert f"Time of the finished runs (training + evaluation, in sequence): {hours:.2f} h." in text
+
+
+def test_methods_train_into_their_own_folders_and_get_a_row_each(tmp_path: Path) -> None:
+    path = _tiny_experiment(tmp_path)
+    tree = yaml.safe_load(path.read_text())
+    tree["methods"] = [{"name": "sldml"}, {"name": "small", "overrides": ["model.embedding_dim=8"]}]
+    path.write_text(yaml.safe_dump(tree))
+    experiment = load_experiment(str(path))
+    out = tmp_path / "out"
+    lines: list[str] = []
+    table = run_experiment(experiment, out, seeds=1, cells=["8/2"], methods=["small"], progress=lines.append)
+    assert lines == ["8/2, small, seed 0: training"]
+    (run,) = (out / "tiny" / "8-2" / "small").glob("seed0-*")
+    assert yaml.safe_load((run / "config.yaml").read_text())["model"]["embedding_dim"] == 8
+    assert not list((out / "tiny" / "8-2").glob("seed0-*"))  # the sldml method did not run
+    rows = list(csv.DictReader(table.with_suffix(".csv").open()))
+    assert [(r["cell"], r["method"], r["seeds"]) for r in rows] == [
+        ("8/2", "sldml", "0"),
+        ("8/2", "small", "1"),
+        ("7/3", "sldml", "0"),
+        ("7/3", "small", "0"),
+    ]
+    assert rows[0]["euclidean"] == rows[1]["euclidean"] != ""  # the cell's baselines, from whichever run has them
+    with pytest.raises(ConfigError, match="no method named"):
+        run_experiment(experiment, out, seeds=1, methods=["big"])
+    tree["methods"] = [{"name": "Bad Name"}]
+    path.write_text(yaml.safe_dump(tree))
+    with pytest.raises(ConfigError, match="method name"):
+        load_experiment(str(path))
 
 
 def test_unknown_cell_and_experiment(tmp_path: Path) -> None:

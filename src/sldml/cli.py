@@ -316,6 +316,9 @@ def experiment(
     seeds: Annotated[int | None, typer.Option(help="Seeds per cell (default: the experiment's, 3).")] = None,
     output: Annotated[Path, typer.Option(help="Folder of experiment outputs.")] = Path("runs/experiments"),
     cell: Annotated[list[str] | None, typer.Option(help="Run only this cell (name or slug); repeatable.")] = None,
+    method: Annotated[
+        list[str] | None, typer.Option(help="Run only this method (sldml, aligned, ...); repeatable.")
+    ] = None,
     table_only: Annotated[bool, typer.Option(help="Rewrite the table from finished runs; train nothing.")] = False,
 ) -> None:
     """Run every cell of a paper's table over seeds (resumable) and write the table beside the paper's numbers."""
@@ -341,7 +344,7 @@ def experiment(
         if table_only:
             path = write_table(exp, output / exp.name, seeds or exp.seeds)
         else:
-            path = run_experiment(exp, output, overrides or [], seeds, cell, progress=console.print)
+            path = run_experiment(exp, output, overrides or [], seeds, cell, progress=console.print, methods=method)
         console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
         console.print(f"written to {path} and {path.with_suffix('.csv')}")
 

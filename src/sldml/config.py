@@ -188,7 +188,8 @@ class EvalConfig:
 
     Attributes:
         baselines: Non-learned baselines scored on the same split: ``euclidean`` (1-NN on the image),
-            ``dtw`` (1-NN dynamic time warping on the raw centred sequence).
+            ``dtw`` (1-NN dynamic time warping on the raw centred sequence), ``dtw_unit`` (1-NN DTW over the
+            image's columns scaled to unit length; see :mod:`sldml.evaluation.baselines`).
         checkpoint: Evaluate the ``last`` weights (default: no class of the evaluation set is used to pick
             them) or the ``best`` checkpoint (lowest training loss).
         batch_size: Batch size for computing embeddings.

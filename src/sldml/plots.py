@@ -80,7 +80,7 @@ def confusion_plot(run_dir: Path, out: Path) -> Path:
 
 
 def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
-    """Top-1 against the number of training classes, one line per group (ours solid, the paper's dashed)."""
+    """Top-1 against the number of training classes, one line per group and method (the paper's dashed)."""
     table = experiment_dir / "table.csv"
     if not table.is_file():
         raise ConfigError(f"{experiment_dir} has no table.csv; run `sldml experiment` first")
@@ -90,19 +90,27 @@ def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
         raise ConfigError(f"{table}: no finished cell with a number of training classes")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    methods = list(dict.fromkeys(r.get("method") or "sldml" for r in rows))
     for index, group in enumerate(dict.fromkeys(r["group"] for r in rows)):
-        cells = sorted((r for r in rows if r["group"] == group), key=lambda r: int(r["training classes"]))
-        x = [int(r["training classes"]) for r in cells]
         colour = f"C{index}"
-        ax.errorbar(
-            x,
-            [float(r["mean"]) for r in cells],
-            yerr=[float(r["std"]) for r in cells],
-            color=colour,
-            marker="o",
-            capsize=3,
-            label=f"sldml {group}",
-        )
+        for style, method in zip(("-", ":", "-.", (0, (5, 1))), methods, strict=False):
+            cells = sorted(
+                (r for r in rows if r["group"] == group and (r.get("method") or "sldml") == method),
+                key=lambda r: int(r["training classes"]),
+            )
+            ax.errorbar(
+                [int(r["training classes"]) for r in cells],
+                [float(r["mean"]) for r in cells],
+                yerr=[float(r["std"]) for r in cells],
+                color=colour,
+                linestyle=style,
+                marker="o",
+                capsize=3,
+                label=f"{method} {group}",
+            )
+        cells = sorted((r for r in rows if r["group"] == group), key=lambda r: int(r["training classes"]))
+        cells = list({r["training classes"]: r for r in cells}.values())  # one point per cell for the paper
+        x = [int(r["training classes"]) for r in cells]
         if all(r["paper"] for r in cells):
             ax.plot(
                 x, [float(r["paper"]) for r in cells], color=colour, linestyle="--", marker="x", label=f"paper {group}"

@@ -9,11 +9,15 @@ An experiment is a YAML file in ``sldml/experiments/`` (or any path)::
     seeds: 3
     cells:
       - {name: wrist 21/6, group: wrist, classes: 21, protocol: utd-interjoint-wrist-21-6, overrides: [], paper: 80.4}
+    methods:                              # optional; default: [{name: sldml}]
+      - {name: sldml}
+      - {name: aligned, overrides: [model.backbone=tcn, loss.distance=soft_dtw, loss.alpha=1, loss.beta=0]}
 
-Each (cell, seed) trains into ``<output>/<experiment>/<cell>/seed<k>-<time>/``; a run folder with a
-``results.json`` is finished, so an interrupted experiment resumes where it stopped and never re-runs a
-finished cell. The table puts our mean +- std beside the paper's number and beside the two non-learned
-baselines (1-NN Euclidean, 1-NN DTW; they do not depend on the seed) of each cell.
+Each (cell, method, seed) trains into ``<output>/<experiment>/<cell>/seed<k>-<time>/`` (method ``sldml``) or
+``<output>/<experiment>/<cell>/<method>/seed<k>-<time>/``; a run folder with a ``results.json`` is finished, so
+an interrupted experiment resumes where it stopped and never re-runs a finished cell. The table has a row per
+cell and method and puts our mean +- std beside the paper's number and beside the non-learned baselines (1-NN
+Euclidean, 1-NN DTW, 1-NN DTW over unit image columns; they do not depend on the seed) of each cell.
 """
 
 from __future__ import annotations
@@ -51,8 +55,23 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Method:
+    """One model trained in every cell: a name and the config overrides that make it.
+
+    The method named ``sldml`` (the default, the SL-DML image model) keeps its runs in the cell's folder; any
+    other method in ``<cell>/<method>``.
+    """
+
+    name: str
+    overrides: tuple[str, ...] = ()
+
+
+DEFAULT_METHODS = (Method("sldml"),)
+
+
+@dataclass(frozen=True)
 class Experiment:
-    """A table of cells run over seeds."""
+    """A table of cells run over seeds, one row per cell and method."""
 
     name: str
     title: str
@@ -60,6 +79,7 @@ class Experiment:
     overrides: tuple[str, ...]
     seeds: int
     cells: tuple[Cell, ...] = field(default_factory=tuple)
+    methods: tuple[Method, ...] = DEFAULT_METHODS
 
 
 def named_experiments() -> list[str]:
@@ -82,7 +102,7 @@ def load_experiment(source: str) -> Experiment:
         ConfigError: On an unknown name, or a malformed file.
     """
     tree = read_yaml_mapping(source, "experiments", "experiment")
-    valid = {"name", "kind", "title", "config", "overrides", "seeds", "cells"}
+    valid = {"name", "kind", "title", "config", "overrides", "seeds", "cells", "methods"}
     unknown = sorted(set(tree) - valid)
     if unknown or "cells" not in tree:
         raise ConfigError(
@@ -112,7 +132,30 @@ def load_experiment(source: str) -> Experiment:
         overrides=tuple(tree.get("overrides") or ()),
         seeds=int(tree.get("seeds", 3)),
         cells=tuple(cells),
+        methods=_methods(source, tree.get("methods")),
     )
+
+
+def _methods(source: str, raw: Any) -> tuple[Method, ...]:
+    if raw is None:
+        return DEFAULT_METHODS
+    methods = []
+    for number, item in enumerate(raw if isinstance(raw, list) else [None], start=1):
+        if not isinstance(item, dict) or "name" not in item or sorted(set(item) - {"name", "overrides"}):
+            raise ConfigError(f"experiment {source}: method {number} needs a name and optional overrides, nothing else")
+        name = str(item["name"])
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+            raise ConfigError(f"experiment {source}: method name {name!r}; use lower-case letters, digits, - and _")
+        methods.append(Method(name, tuple(item.get("overrides") or ())))
+    names = [m.name for m in methods]
+    if len(set(names)) != len(names) or not names:
+        raise ConfigError(f"experiment {source}: methods {names} must be distinct and at least one")
+    return tuple(methods)
+
+
+def method_folder(root: Path, cell: Cell, method: Method) -> Path:
+    """Where a (cell, method)'s runs live: ``<cell>`` for ``sldml``, ``<cell>/<method>`` otherwise."""
+    return root / cell.slug if method.name == "sldml" else root / cell.slug / method.name
 
 
 def _finished(folder: Path, seed: int) -> Path | None:
@@ -127,8 +170,9 @@ def run_experiment(
     seeds: int | None = None,
     cells: list[str] | None = None,
     progress: Callable[[str], None] = print,
+    methods: list[str] | None = None,
 ) -> Path:
-    """Run every (cell, seed) not finished yet, then write the table.
+    """Run every (cell, method, seed) not finished yet, then write the table.
 
     Args:
         experiment: The experiment.
@@ -137,6 +181,7 @@ def run_experiment(
         seeds: Seeds per cell (default: the experiment's).
         cells: Run only the cells with these names or slugs (default: all).
         progress: Called with a line per run started or skipped.
+        methods: Run only these methods (default: all of the experiment's).
 
     Returns:
         The Markdown table's path.
@@ -148,51 +193,81 @@ def run_experiment(
     chosen = [c for c in experiment.cells if not cells or c.name in cells or c.slug in cells]
     if cells and not chosen:
         raise ConfigError(f"no cell named {cells}; cells: {', '.join(c.slug for c in experiment.cells)}")
+    known = [m.name for m in experiment.methods]
+    if methods and set(methods) - set(known):
+        raise ConfigError(f"no method named {sorted(set(methods) - set(known))}; methods: {', '.join(known)}")
     for cell in chosen:
-        for seed in range(count):
-            folder = root / cell.slug
-            if _finished(folder, seed):
-                progress(f"{cell.name}, seed {seed}: finished earlier, skipped")
-                continue
-            progress(f"{cell.name}, seed {seed}: training")
-            config = load_config(
-                experiment.config,
-                [
-                    *experiment.overrides,
-                    *cell.overrides,
-                    *(overrides or []),
-                    f"protocol={cell.protocol}",
-                    f"train.seed={seed}",
-                    f"output_dir={folder}",
-                    f"name=seed{seed}",
-                ],
-            )
-            train(config)
+        for method in (m for m in experiment.methods if not methods or m.name in methods):
+            what = cell.name if method.name == "sldml" else f"{cell.name}, {method.name}"
+            for seed in range(count):
+                folder = method_folder(root, cell, method)
+                if _finished(folder, seed):
+                    progress(f"{what}, seed {seed}: finished earlier, skipped")
+                    continue
+                progress(f"{what}, seed {seed}: training")
+                config = load_config(
+                    experiment.config,
+                    [
+                        *experiment.overrides,
+                        *cell.overrides,
+                        *method.overrides,
+                        *(overrides or []),
+                        f"protocol={cell.protocol}",
+                        f"train.seed={seed}",
+                        f"output_dir={folder}",
+                        f"name=seed{seed}",
+                    ],
+                )
+                train(config)
     return write_table(experiment, root, count)
 
 
+BASELINE_COLUMNS = ("euclidean", "dtw", "dtw_unit")
+
+
+def _results(folder: Path, seeds: int) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for seed in range(seeds) if (p := _finished(folder, seed))]
+
+
 def collect(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, Any]]:
-    """Per cell: the finished seeds' top-1, the baselines, the paper's number."""
+    """Per cell and method: the finished seeds' top-1, the baselines, the paper's number.
+
+    A baseline is taken from the first finished run of the cell that scored it (any method: baselines need no
+    training, so a method may skip them with ``evaluate.baselines=[]``).
+    """
     rows = []
     for cell in experiment.cells:
-        results = [json.loads(p.read_text()) for seed in range(seeds) if (p := _finished(root / cell.slug, seed))]
-        top1 = [100 * r["model"]["top1"] for r in results]
-        baselines = results[0]["baselines"] if results else {}
-        rows.append(
-            {
-                "cell": cell.name,
-                "group": cell.group,
-                "training classes": cell.classes,
-                "paper": cell.paper,
-                "seeds": len(top1),
-                "mean": float(np.mean(top1)) if top1 else None,
-                "std": float(np.std(top1)) if top1 else None,
-                "euclidean": 100 * baselines["euclidean"]["top1"] if "euclidean" in baselines else None,
-                "dtw": 100 * baselines["dtw"]["top1"] if "dtw" in baselines else None,
-                "queries": results[0]["queries"] if results else None,
-                "minutes": round(sum(r.get("wall_time_s", 0.0) for r in results) / 60, 3),
-            }
-        )
+        per_method = {
+            m.name: [
+                json.loads(p.read_text())
+                for seed in range(seeds)
+                if (p := _finished(method_folder(root, cell, m), seed))
+            ]
+            for m in experiment.methods
+        }
+        baselines: dict[str, Any] = {}
+        for results in per_method.values():
+            for result in results:
+                for name, value in result.get("baselines", {}).items():
+                    baselines.setdefault(name, value)
+        for method in experiment.methods:
+            results = per_method[method.name]
+            top1 = [100 * r["model"]["top1"] for r in results]
+            rows.append(
+                {
+                    "cell": cell.name,
+                    "method": method.name,
+                    "group": cell.group,
+                    "training classes": cell.classes,
+                    "paper": cell.paper,
+                    "seeds": len(top1),
+                    "mean": float(np.mean(top1)) if top1 else None,
+                    "std": float(np.std(top1)) if top1 else None,
+                    **{b: 100 * baselines[b]["top1"] if b in baselines else None for b in BASELINE_COLUMNS},
+                    "queries": results[0]["queries"] if results else None,
+                    "minutes": round(sum(r.get("wall_time_s", 0.0) for r in results) / 60, 3),
+                }
+            )
     return rows
 
 
@@ -207,20 +282,22 @@ def markdown_table(title: str, rows: list[dict[str, Any]], seeds: int) -> list[s
         "",
         f"One-shot top-1 %, mean +- std over the finished seeds (of {seeds}); baselines need no training.",
         "",
-        "| cell | paper | sldml | seeds | 1-NN Euclidean | 1-NN DTW | vs paper | vs best baseline |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| cell | method | paper | ours | seeds | 1-NN Euclidean | 1-NN DTW | 1-NN DTW, unit columns | vs paper "
+        "| vs best baseline |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         ours = f"{row['mean']:.1f} +- {row['std']:.1f}" if row["mean"] is not None else "not run"
-        best = max((v for v in (row["euclidean"], row["dtw"]) if v is not None), default=None)
+        best = max((row[b] for b in BASELINE_COLUMNS if row.get(b) is not None), default=None)
         versus_paper = versus_best = ""
         if row["mean"] is not None and row["paper"] is not None:
             versus_paper = f"{row['mean'] - row['paper']:+.1f}"
         if row["mean"] is not None and best is not None:
             versus_best = f"{row['mean'] - best:+.1f}" + (" (below)" if row["mean"] < best else "")
         lines.append(
-            f"| {row['cell']} | {_fmt(row['paper'])} | {ours} | {row['seeds']} | {_fmt(row['euclidean'])} | "
-            f"{_fmt(row['dtw'])} | {versus_paper} | {versus_best} |"
+            f"| {row['cell']} | {row.get('method', 'sldml')} | {_fmt(row['paper'])} | {ours} | {row['seeds']} | "
+            f"{_fmt(row['euclidean'])} | {_fmt(row['dtw'])} | {_fmt(row.get('dtw_unit'))} | {versus_paper} | "
+            f"{versus_best} |"
         )
     hours = sum(row["minutes"] for row in rows) / 60
     return [*lines, "", f"Time of the finished runs (training + evaluation, in sequence): {hours:.2f} h."]
