@@ -150,6 +150,27 @@ def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path
     ]
     rec.enrol("bow", reference)
     assert rec.recognize(reference[0]).distance < 1e-3 and rec.gallery.dim == 32 * 128
+    # large galleries: a mean-frame shortlist, then exact DTW; a full-size shortlist is the exact search
+    others = [
+        s
+        for s in generate(18, 3, 2, 0, modalities=("skeleton",))
+        if s.class_id in (16, 17, 18) and not (s.class_id == 16 and s.subject == s.trial == 1)  # no duplicate of bow
+    ]
+    for seq in others:
+        rec.enrol(f"class {seq.class_id}", [seq])
+    queries = rec.embed(rec.prepare(others[:4]))
+    exact = rec.distances(rec.gallery.vectors, queries)
+    rec.shortlist = len(rec.gallery.vectors)
+    np.testing.assert_allclose(rec.shortlisted_distances(rec.gallery.vectors, queries), exact, rtol=1e-5)
+    rec.shortlist, rec.shortlist_above = 1, 0
+    two_stage = rec.shortlisted_distances(rec.gallery.vectors, queries)
+    pooled = torch.nn.functional.normalize(torch.from_numpy(rec.gallery.vectors).reshape(-1, 32, 128).mean(1), dim=1)
+    pooled_q = torch.nn.functional.normalize(torch.from_numpy(queries).reshape(-1, 32, 128).mean(1), dim=1)
+    chosen = torch.cdist(pooled_q, pooled).argmin(1).numpy()
+    assert (np.isfinite(two_stage).sum(1) == 1).all() and (np.isfinite(two_stage).argmax(1) == chosen).all()
+    np.testing.assert_allclose(two_stage[np.arange(4), chosen], exact[np.arange(4), chosen], rtol=1e-5)
+    top = rec.recognize_many(others[:4], k=3)
+    assert all(len(r.top_k) == 1 for r in top)  # only the shortlisted reference's label is reported
     with pytest.raises(ConfigError, match=r"pools time away \(use a frame-level backbone: tcn\)"):
         train(
             load_config(

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from sldml.alignment import dtw
 from sldml.errors import ConfigError, DataError
 from sldml.evaluation.openset import Calibration, calibrate
 from sldml.fusion import fuse, fuse_pairs
@@ -89,7 +90,15 @@ class Recognizer:
         spec: What the model reads: ``layout``, ``modality``, ``rate_hz``.
         calibration: The calibrated threshold, if any.
         threshold: Overrides the calibrated threshold (``None``: use the calibration's).
+
+    Frame-level models (``tcn``) compare a query with every reference by DTW over their frames: exact, and
+    about 7,000 pairs/s on a 2-core CPU. Above :attr:`shortlist_above` references the search is two-stage:
+    the :attr:`shortlist` references nearest to the query by the Euclidean distance of mean frames (unit
+    length), then exact DTW to those only; a reference outside the shortlist is never reported.
     """
+
+    shortlist_above = 2000
+    shortlist = 200
 
     def __init__(
         self, run: Run, spec: dict[str, Any], calibration: Calibration | None = None, threshold: float | None = None
@@ -235,11 +244,39 @@ class Recognizer:
         """(queries x references) distances in the model's metric (Euclidean, or DTW of frame-level embeddings)."""
         return embedding_distances(self.run.net, references, queries)
 
+    def shortlisted_distances(self, references: npt.NDArray[Any], queries: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Two-stage distances: exact DTW to each query's shortlist, infinity to every other reference.
+
+        The shortlist is the :attr:`shortlist` references nearest by the Euclidean distance of unit mean frames.
+
+        Raises:
+            ConfigError: If the model is not frame-level.
+        """
+        frame_dim = self.run.net.frame_dim
+        if frame_dim is None:
+            raise ConfigError("a shortlist needs a frame-level model (tcn)")
+        refs = torch.from_numpy(np.asarray(references, dtype=np.float32)).reshape(len(references), -1, frame_dim)
+        qs = torch.from_numpy(np.asarray(queries, dtype=np.float32)).reshape(len(queries), -1, frame_dim)
+        pooled_refs = torch.nn.functional.normalize(refs.mean(1), dim=1)
+        pooled_qs = torch.nn.functional.normalize(qs.mean(1), dim=1)
+        m = min(self.shortlist, len(refs))
+        out = np.full((len(qs), len(refs)), np.inf)
+        for start in range(0, len(qs), 32):
+            block = torch.cdist(pooled_qs[start : start + 32], pooled_refs)
+            candidates = block.topk(m, dim=1, largest=False).indices
+            rows = torch.arange(start, start + len(block)).repeat_interleave(m)
+            aligned = dtw(qs[rows], refs[candidates.reshape(-1)]).double().numpy()
+            out[rows.numpy(), candidates.reshape(-1).numpy()] = aligned
+        return out
+
     def _nearest(self, embeddings: npt.ArrayLike, k: int, backend: Backend) -> list[list[tuple[str, float]]]:
         if self.run.net.frame_dim is None:
             return self.gallery.nearest_labels(embeddings, k, backend)
-        # frame-level embeddings: exact aligned distance to every reference
-        return self.gallery.nearest_labels_from(self.distances(self.gallery.vectors, np.asarray(embeddings)), k)
+        queries = np.asarray(embeddings)
+        if len(self.gallery.vectors) <= self.shortlist_above:  # exact aligned distance to every reference
+            return self.gallery.nearest_labels_from(self.distances(self.gallery.vectors, queries), k)
+        ranked = self.gallery.nearest_labels_from(self.shortlisted_distances(self.gallery.vectors, queries), k)
+        return [[(label, d) for label, d in top if np.isfinite(d)] for top in ranked]
 
     def recognize(self, seq: Sequence, k: int = 5, backend: Backend = "auto") -> Recognition:
         """Recognise one sequence (see :meth:`recognize_many`)."""
