@@ -159,3 +159,26 @@ def test_splits_baselines_only(tmp_path: Path) -> None:
     for method in ("1-NN euclidean", "1-NN dtw"):
         values = summary["methods"][method]["values"]
         assert len(values) == 3 and summary["methods"][method]["mean"] == pytest.approx(sum(values) / 3)
+
+
+def test_experiment_options_reach_zero_shot_or_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sldml.training.zeroshot as zeroshot
+
+    seen: list[list[str]] = []
+
+    def fake_run(name: str, output: Path, overrides: list[str], table_only: bool, progress: object) -> Path:
+        seen.append(overrides)
+        (tmp_path / "table.md").write_text("table\n")
+        return tmp_path / "table.md"
+
+    monkeypatch.setattr(zeroshot, "run_zeroshot_file", fake_run)
+    result = runner.invoke(app, ["experiment", "zeroshot-utd", "split=nearest", "--seeds", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen == [["split=nearest", "seeds=2"]]
+    for args, expect in (
+        (["siamese-utd", "--seeds", "2"], "--seeds: a siamese experiment has no cells or methods or seeds"),
+        (["zeroshot-utd", "--cell", "7/20"], "--cell: a zeroshot experiment has no cells or methods"),
+        (["utd-table4", "--seeds", "0", "--table-only"], "--seeds=0: expected at least 1"),
+    ):
+        result = runner.invoke(app, ["experiment", *args])
+        assert result.exit_code == 1 and expect in result.stderr, result.output

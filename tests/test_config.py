@@ -13,7 +13,8 @@ def test_named_configs_and_overrides() -> None:
     paper = load_config("paper")
     assert (paper.optim.name, paper.optim.lr, paper.train.epochs, paper.train.batch_size) == ("rmsprop", 1e-6, 100, 32)
     assert (paper.preprocess.centre, paper.preprocess.resize, paper.model.stem) == ("none", 256, "imagenet")
-    config = load_config("default", ["train.epochs=3", "optim.lr=1e-4", "data.path=/x", "evaluate.baselines=[dtw]"])
+    overrides = ["train.epochs=3", "optim.lr=1e-4", "data.dataset=folder", "data.path=/x", "evaluate.baselines=[dtw]"]
+    config = load_config("default", overrides)
     assert (config.train.epochs, config.optim.lr, config.data.path, config.evaluate.baselines) == (
         3,
         1e-4,
@@ -41,6 +42,8 @@ def test_bad_values_are_refused() -> None:
         load_config("default", ["evaluate.baselines=[knn]"])
     with pytest.raises(ConfigError, match=r"expected key=value"):
         load_config("default", ["train.epochs"])
+    with pytest.raises(ConfigError, match=r"data.path='/x' is given but data.dataset=synthetic reads no files"):
+        load_config("aligned", ["data.path=/x"])
 
 
 def test_config_files(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sldml import io as sio
-from sldml.errors import SldmlError
+from sldml.errors import ConfigError, SldmlError
 from sldml.io import synthetic
 from sldml.io.folder import MANIFEST, write_folder
 from sldml.representations import list_representations, represent
@@ -326,17 +326,28 @@ def experiment(
         from sldml.evaluation.experiment import experiment_kind, load_experiment, run_experiment, write_table
 
         _quiet_lightning()
-        if experiment_kind(name) == "siamese":
+        kind = experiment_kind(name)
+        if kind in ("siamese", "zeroshot") and (cell or method or (seeds and kind == "siamese")):
+            given = ", ".join(o for o, v in (("--seeds", seeds), ("--cell", cell), ("--method", method)) if v)
+            raise ConfigError(
+                f"{given}: a {kind} experiment has no cells or methods"
+                + (" or seeds (it runs subject folds; choose them with folds=[...])" if kind == "siamese" else "")
+                + "; use its config's overrides instead"
+            )
+        if seeds is not None and seeds < 1:
+            raise ConfigError(f"--seeds={seeds}: expected at least 1")
+        if kind == "siamese":
             from sldml.training.siamese_run import run_siamese_experiment
 
             path = run_siamese_experiment(name, output, overrides or [], table_only, progress=console.print)
             console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
             console.print(f"written to {path}, {path.with_suffix('.csv')} and {path.parent / 'curves.png'}")
             return
-        if experiment_kind(name) == "zeroshot":
+        if kind == "zeroshot":
             from sldml.training.zeroshot import run_zeroshot_file
 
-            path = run_zeroshot_file(name, output, overrides or [], table_only, progress=console.print)
+            extra = [f"seeds={seeds}"] if seeds else []  # the zero-shot config's own seed count
+            path = run_zeroshot_file(name, output, [*(overrides or []), *extra], table_only, progress=console.print)
             console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
             console.print(f"written to {path}")
             return

@@ -408,6 +408,11 @@ def load_config(source: str | None = None, overrides: list[str] | None = None) -
     """
     config = build_config(Config, source, overrides, "configs", "config")
     _positive(config)
+    if config.data.dataset == "synthetic" and config.data.path is not None:
+        raise ConfigError(
+            f"data.path={config.data.path!r} is given but data.dataset=synthetic reads no files; "
+            "set data.dataset to utd_mhad, ntu, simitate or folder"
+        )
     return config
 
 
