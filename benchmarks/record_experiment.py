@@ -1,7 +1,7 @@
 """Record a finished (or partly finished) `sldml experiment` table in benchmarks/results/ with date, machine, commit.
 
 Run: .venv/bin/python benchmarks/record_experiment.py EXPERIMENT RESULT_NAME COMMIT [NOTES_FILE]
-     [--runs runs/experiments] [--seeds 3] [--group inertial --group fused]
+     [--runs runs/experiments] [--seeds 3] [--group inertial --group fused] [--cell "skeleton 7/20"]
 
 It reads the experiment's finished runs (like `sldml experiment NAME --table-only`), keeps the chosen groups of
 cells, puts the date, the machine and the commit the runs were made with in front of the table, and appends the
@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--runs", default="runs/experiments")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--group", action="append", help="Only the cells of this group (repeatable).")
+    parser.add_argument("--cell", action="append", help="Only this cell, e.g. 'skeleton 7/20' (repeatable).")
     args = parser.parse_args()
     if experiment_kind(args.experiment) != "sldml":
         record_folder_experiment(args)
@@ -65,12 +66,16 @@ def main() -> None:
     experiment = load_experiment(args.experiment)
     rows = collect(experiment, Path(args.runs) / experiment.name, args.seeds)
     rows = [r for r in rows if not args.group or r["group"] in args.group]
+    rows = [r for r in rows if not args.cell or r["cell"] in args.cell]
+    if not rows:
+        raise SystemExit(f"no cell matches --group {args.group} --cell {args.cell}")
     info = machine()
     lines = markdown_table(f"{experiment.title}: `sldml experiment {experiment.name}`", rows, args.seeds)
     lines[1:1] = [
         "",
         f"Date {datetime.date.today().isoformat()}, commit {args.commit} (the code the runs were made with), "
-        f"{info['cpu']} ({info['cores']} cores), Python {info['python']}. Default config.",
+        f"{info['cpu']} ({info['cores']} cores), Python {info['python']}. "
+        "Config: the experiment's, plus each method's overrides.",
     ]
     if args.notes:
         lines += ["", Path(args.notes).read_text().strip()]
