@@ -190,7 +190,7 @@ def _results_table(title: str, results: dict[str, Any]) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("method", "top-1 %", f"top-{results['model']['k']} %", "queries"):
         table.add_column(column)
-    rows = [("SL-DML (learned)", results["model"])]
+    rows = [("SL-DML (learned)" if results.get("epochs", 1) else "SL-DML (not trained: 0 epochs)", results["model"])]
     names = {
         "euclidean": "1-NN Euclidean on the image",
         "dtw": "1-NN DTW on the raw sequence",

@@ -99,6 +99,9 @@ class ModelConfig:
             ``imagenet`` (torchvision's 7x7 stride-2 convolution and max-pool, for 224-256 px images).
         embedding_dim: Size of the embedding.
         hidden_dim: Hidden layer of the 2-layer MLP embedder.
+        frame_norm: ``frames`` backbone only: ``auto`` (by the layout), ``unit``, ``centre``, ``centre_unit`` or
+            ``none`` (how its input columns are normalised; see :mod:`sldml.models.frames`).
+        frame_kernel: ``frames`` backbone only: taps of its zero-initialised residual over time (odd).
     """
 
     backbone: str = "resnet18"
@@ -106,6 +109,8 @@ class ModelConfig:
     stem: Literal["small", "imagenet"] = "small"
     embedding_dim: int = 128
     hidden_dim: int = 256
+    frame_norm: Literal["auto", "none", "unit", "centre", "centre_unit"] = "auto"
+    frame_kernel: int = 1
 
 
 @dataclass
@@ -154,7 +159,7 @@ class TrainConfig:
     """The training loop (Lightning).
 
     Attributes:
-        epochs: Epochs.
+        epochs: Epochs (0 with the ``frames`` backbone: no training; the run is the non-learned aligned metric).
         batch_size: Samples per batch.
         m_per_class: Samples per class in a batch (MPerClassSampler).
         seed: Seed of everything (weights, sampling, augmentation).
@@ -325,7 +330,7 @@ def build_section(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
 def _positive(config: Config) -> None:
     checks = {
         "preprocess.width": config.preprocess.width >= 2,
-        "train.epochs": config.train.epochs >= 1,
+        "train.epochs": config.train.epochs >= (0 if config.model.backbone == "frames" else 1),
         "train.batch_size": config.train.batch_size >= 2,
         "train.m_per_class": config.train.m_per_class >= 2,
         "train.devices": config.train.devices >= 1,
@@ -336,6 +341,11 @@ def _positive(config: Config) -> None:
     unknown = sorted(set(config.evaluate.baselines) - {"euclidean", "dtw", "dtw_unit"})
     if unknown:
         raise ConfigError(f"evaluate.baselines: unknown {', '.join(unknown)}; valid: euclidean, dtw, dtw_unit")
+    if config.model.backbone != "frames" and (config.model.frame_norm != "auto" or config.model.frame_kernel != 1):
+        raise ConfigError(
+            f"model.frame_norm / model.frame_kernel apply to model.backbone=frames only, not "
+            f"{config.model.backbone!r}; remove them or use the frames backbone"
+        )
     for key, ok in checks.items():
         if not ok:
             section, name = key.split(".")

@@ -26,11 +26,17 @@ def build_net(
             layers sized by their first input (the ``tcn`` stem) exist before an optimiser or state dict needs them.
         layout: The input's layout name (the ``stgcn`` backbone builds its graph from its bones).
     """
+    options = (
+        {"norm": config.model.frame_norm, "kernel": config.model.frame_kernel}
+        if config.model.backbone == "frames"
+        else {}
+    )
     backbone = create_backbone(
         config.model.backbone,
         stem=config.model.stem,
         pretrained=config.model.pretrained if pretrained else "none",
         layout=layout,
+        **options,
     )
     net = EmbeddingNet(
         backbone,
@@ -42,6 +48,6 @@ def build_net(
     if input_shape is not None:
         net.eval()
         with torch.no_grad():
-            net.embed(torch.zeros((2, *input_shape)))
+            net(torch.zeros((2, *input_shape)))
         net.train()
     return net

@@ -32,7 +32,8 @@ class EmbeddingNet(nn.Module):
     With a frame-level backbone (``output_kind = "frames"``, e.g. ``tcn``) the embedder maps every frame to
     ``embedding_dim`` values, each frame is unit-normalised, and :meth:`embed` returns the frames flattened,
     (B, T' * embedding_dim), so that everything downstream handles plain vectors; :attr:`frame_dim` says how to
-    unflatten them for a time-aligned distance. The classifier then reads the mean frame.
+    unflatten them for a time-aligned distance. The classifier then reads the mean frame. A backbone that makes
+    its own frames (``embeds = True``, e.g. ``frames``) gets no embedder: its frames are the embedding, as they are.
 
     Args:
         backbone: A registered backbone (see :mod:`sldml.models.registry`).
@@ -52,16 +53,30 @@ class EmbeddingNet(nn.Module):
     ) -> None:
         super().__init__()
         self.backbone = backbone
-        self.embedder = Embedder(cast(int, backbone.num_features), hidden_dim, embedding_dim)
-        self.classifier = nn.Linear(embedding_dim, num_classes) if num_classes > 0 else None
+        self.own_frames = bool(getattr(backbone, "embeds", False))
+        features = cast(int, backbone.num_features)
+        self.embedder = None if self.own_frames else Embedder(features, hidden_dim, embedding_dim)
+        self.classifier: nn.Module | None = None
+        if num_classes > 0:
+            self.classifier = nn.LazyLinear(num_classes) if self.own_frames else nn.Linear(embedding_dim, num_classes)
         self.resize = resize
-        self.frame_dim: int | None = embedding_dim if getattr(backbone, "output_kind", "") == "frames" else None
+        self._frame_dim: int | None = embedding_dim if getattr(backbone, "output_kind", "") == "frames" else None
+
+    @property
+    def frame_dim(self) -> int | None:
+        """Values per frame of a frame-level embedding (``None``: pooled embeddings)."""
+        if self._frame_dim is not None and self.own_frames:
+            return cast(int, self.backbone.num_features) or None
+        return self._frame_dim
 
     def embed(self, x: Tensor) -> Tensor:
         """Inputs to (B, embedding_dim) embeddings, or (B, T' * embedding_dim) unit frames (frame-level)."""
         if self.resize and x.dim() == 4:
             x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear", align_corners=False)
         features = self.backbone(x)
+        if self.embedder is None:
+            frames_first: Tensor = features.transpose(1, 2).reshape(len(features), -1)
+            return frames_first
         if self.frame_dim is None:
             out: Tensor = self.embedder(features)
             return out
