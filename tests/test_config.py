@@ -44,6 +44,13 @@ def test_bad_values_are_refused() -> None:
         load_config("default", ["train.epochs"])
     with pytest.raises(ConfigError, match=r"data.path='/x' is given but data.dataset=synthetic reads no files"):
         load_config("aligned", ["data.path=/x"])
+    with pytest.raises(ConfigError, match=r"model.frame_norm / model.frame_kernel apply to model.backbone=frames only"):
+        load_config("default", ["model.frame_norm=unit"])
+    with pytest.raises(ConfigError, match=r"model.frame_norm='length'; valid: auto, none, unit, centre, centre_unit"):
+        load_config("aligned", ["model.frame_norm=length"])
+    with pytest.raises(ConfigError, match=r"train.epochs=0 is out of range"):
+        load_config("default", ["train.epochs=0"])  # an untrained image model is noise; frames alone may skip training
+    assert load_config("aligned", ["train.epochs=0"]).train.epochs == 0
 
 
 def test_config_files(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,8 @@ import torch
 
 from sldml.errors import ConfigError
 from sldml.models import EmbeddingNet, create_backbone, list_backbones
+from sldml.models.frames import output_length as frames_length
+from sldml.models.frames import resolve_norm
 from sldml.models.resnet import imagenet_weights_path
 from sldml.models.tcn import output_length
 
@@ -20,7 +23,8 @@ def test_every_backbone_runs_forward_and_backward(name: str) -> None:
     x = torch.rand(4, 3, 20, 32, requires_grad=False)
     features = backbone(x)
     if getattr(backbone, "output_kind", "pooled") == "frames":  # frame-level: (B, features, frames)
-        assert features.shape == (4, backbone.num_features, output_length(32))
+        rule = importlib.import_module(type(backbone).__module__).output_length  # each frame backbone's own rule
+        assert features.shape == (4, backbone.num_features, rule(32))
     else:
         assert features.shape == (4, backbone.num_features)
     features.sum().backward()
@@ -64,7 +68,7 @@ def test_pretrained_errors(tmp_path: Path) -> None:
     torch.save({"conv1.weight": torch.zeros(1)}, bad)
     with pytest.raises(ConfigError, match=r"weights do not fit resnet18"):
         create_backbone("resnet18", pretrained=str(bad))
-    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: lstm, resnet18, stgcn, tcn"):
+    with pytest.raises(ConfigError, match=r"unknown backbone 'vgg'; valid: frames, lstm, resnet18, stgcn, tcn"):
         create_backbone("vgg")
 
 
@@ -119,3 +123,65 @@ def test_stgcn_adjacency_follows_the_bones() -> None:
     np.testing.assert_allclose(uniform[0], a.sum(axis=0), rtol=1e-6)
     with pytest.raises(ConfigError, match="needs a skeleton layout"):
         adjacency(get_layout("imu6"))
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 7, 64, 65])
+def test_frames_backbone_keeps_every_column(frames: int) -> None:
+    backbone = create_backbone("frames", norm="unit", kernel=5)
+    assert frames_length(frames) == frames
+    assert backbone(torch.rand(2, 3, 5, frames)).shape == (2, 15, frames) and backbone.num_features == 15
+
+
+def test_untrained_frames_net_is_the_normalised_columns() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(3, 3, 6, 11) + 2.0
+    columns = x.flatten(1, 2)  # (B, 18, T)
+    for norm, expected in (
+        ("unit", columns / columns.norm(dim=1, keepdim=True)),
+        ("centre", columns - columns.mean(2, keepdim=True)),
+        ("none", columns),
+    ):
+        net = EmbeddingNet(create_backbone("frames", norm=norm, kernel=3), num_classes=4)
+        net.eval()
+        embeddings, logits = net(x)
+        assert net.frame_dim == 18 and net.embedder is None
+        frames = embeddings.reshape(3, 11, 18)
+        torch.testing.assert_close(frames, expected.transpose(1, 2))
+        assert logits is not None and logits.shape == (3, 4)
+        assert torch.allclose(logits, net.classifier(frames.mean(1)))  # type: ignore[misc]
+
+
+def test_frames_residual_learns_and_its_weights_load_back() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 5, 9)
+    net = EmbeddingNet(create_backbone("frames", norm="centre_unit", kernel=3))
+    before = net.embed(x).detach()
+    optimiser = torch.optim.SGD(net.parameters(), lr=0.5)
+    (net.embed(x)[:, :15] * torch.randn(15)).sum().backward()  # pull the first frame towards a direction
+    optimiser.step()
+    after = net.embed(x).detach()
+    assert float((after - before).abs().max()) > 1e-3  # the residual moved away from zero
+    assert torch.allclose(after.reshape(4, 9, 15).norm(dim=-1), torch.ones(4, 9))  # still unit frames
+    fresh = EmbeddingNet(create_backbone("frames", norm="centre_unit", kernel=3))
+    fresh.embed(torch.zeros(1, 3, 5, 2))  # sizes the lazy residual, as build_net does
+    fresh.load_state_dict(net.state_dict())
+    torch.testing.assert_close(fresh.embed(x), after)
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [("kinect_v1", "unit"), ("points-7", "unit"), ("imu6", "centre"), ("imu6+kinect_v1", "centre"), (None, "unit")],
+)
+def test_frames_auto_norm_follows_the_layout(layout: str | None, expected: str) -> None:
+    assert resolve_norm("auto", layout) == expected
+    assert create_backbone("frames", layout=layout).norm == expected
+    assert resolve_norm("centre_unit", layout) == "centre_unit"
+
+
+def test_frames_backbone_errors() -> None:
+    with pytest.raises(ConfigError, match=r"model.frame_norm='length'; valid: auto, none, unit, centre, centre_unit"):
+        create_backbone("frames", norm="length")
+    with pytest.raises(ConfigError, match=r"model.frame_kernel=4; expected an odd number >= 1"):
+        create_backbone("frames", kernel=4)
+    with pytest.raises(ConfigError, match=r"frames backbone has no pretrained weights"):
+        create_backbone("frames", pretrained="imagenet")

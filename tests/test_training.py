@@ -178,3 +178,30 @@ def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path
                 [*TINY, "loss.distance=soft_dtw", f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"],
             )
         )
+
+
+def test_untrained_frames_run_is_the_dtw_unit_baseline(tmp_path: Path) -> None:
+    from sldml.evaluation.baselines import dtw_unit_distances
+    from sldml.inference import Recognizer
+    from sldml.protocols import load_protocol
+    from sldml.training.run import embedding_distances
+
+    overrides = [*TINY, "train.epochs=0", "evaluate.baselines=[dtw_unit]", f"output_dir={tmp_path}"]
+    config = load_config("aligned", [*overrides, f"protocol={tiny_protocol(tmp_path)}"])
+    run = train(config)
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert results["train_steps"] == 0 and results["epochs"] == 0
+    assert results["model"]["top1"] == pytest.approx(results["baselines"]["dtw_unit"]["top1"])
+    loaded = load_run(run)
+    assert loaded.net.frame_dim == 3 * 20 and loaded.net.embedder is None
+    sequences = [s for s in generate(18, 3, 2, 0) if s.modality == "skeleton"]
+    split = load_protocol(tiny_protocol(tmp_path)).resolve({s.class_id for s in sequences}).split(sequences)
+    ours = embedding_distances(
+        loaded.net, embed(loaded.net, split.references, config), embed(loaded.net, split.queries, config)
+    )
+    np.testing.assert_allclose(ours, dtw_unit_distances(split.references, split.queries, config.preprocess), rtol=1e-4)
+    rec = Recognizer.load(run)
+    rec.enrol("first", split.references[:1])
+    rec.enrol("second", split.references[1:2])
+    assert rec.recognize(split.references[1]).label == "second" and rec.gallery.dim == 64 * 60

@@ -56,6 +56,12 @@ def unit_frames(seq: Sequence, config: PreprocessConfig) -> np.ndarray:
     return np.ascontiguousarray(columns / np.maximum(norms, 1e-12))
 
 
+def dtw_unit_distances(references: list[Sequence], queries: list[Sequence], config: PreprocessConfig) -> np.ndarray:
+    """(queries x references) exact DTW distances over unit image columns (:func:`unit_frames`)."""
+    refs = [unit_frames(s, config) for s in references]
+    return np.array([[dtw_ndim.distance_fast(unit_frames(q, config), r) for r in refs] for q in queries])
+
+
 def _labels(seqs: list[Sequence]) -> list[str]:
     return [s.label if s.label is not None else str(s.class_id) for s in seqs]
 
@@ -69,10 +75,7 @@ def run_baseline(name: str, split: OneShotSplit, config: PreprocessConfig) -> On
     elif name == "dtw":
         distances = dtw_distances(split.references, split.queries)
     elif name == "dtw_unit":
-        refs_u = [unit_frames(s, config) for s in split.references]
-        distances = np.array(
-            [[dtw_ndim.distance_fast(unit_frames(q, config), r) for r in refs_u] for q in split.queries]
-        )
+        distances = dtw_unit_distances(split.references, split.queries, config)
     else:
         raise ConfigError(f"unknown baseline {name!r}; valid: {', '.join(BASELINES)}")
     return score_distances(distances, _labels(split.references), _labels(split.queries))

@@ -128,7 +128,7 @@ class FrameMap(nn.Module):
 
 @register_backbone("frames")
 def create_frames(
-    stem: str = "small", pretrained: str = "none", layout: str | None = None, norm: str = "unit", kernel: int = 1
+    stem: str = "small", pretrained: str = "none", layout: str | None = None, norm: str = "auto", kernel: int = 1
 ) -> FrameMap:
     """The normalised-columns backbone with a learned residual (``model.backbone=frames``).
 
