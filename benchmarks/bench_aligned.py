@@ -1,12 +1,13 @@
 """Issue 8's speed numbers: aligned distances in torch, and one-shot evaluation time against plain 1-NN DTW.
 
-1. Pairs per second of soft-DTW divergence (forward + backward, a training batch of 32 x 32 pairs of
-   32 frames x 128 values) and of exact DTW (no gradient, 4,096 pairs).
+1. Pairs per second of soft-DTW divergence (forward + backward, a training batch of 32 x 32 pairs of the run's
+   frame shape: 32 frames x 128 values for ``tcn``, 64 x 60 for ``frames`` on skeletons) and of exact DTW
+   (no gradient, 4,096 pairs).
 2. On the UTD-MHAD 7/20 split (617 queries x 20 references): the time of the learned model's one-shot
    distances (DTW over frame embeddings, embedding included) against the 1-NN DTW baseline on raw joints.
 
-Run: .venv/bin/python benchmarks/bench_aligned.py RUN_DIR   (a 7/20 run with model.backbone=tcn)
-Records benchmarks/results/aligned_speed.{json,md}.
+Run: .venv/bin/python benchmarks/bench_aligned.py RUN_DIR   (a 7/20 skeleton run of a frame-level backbone)
+Records benchmarks/results/aligned_speed.{json,md} (``tcn``) or aligned_speed_<backbone>.{json,md}.
 """
 
 from __future__ import annotations
@@ -30,17 +31,26 @@ UTD = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "UTD-MHAD"
 
 def main(run_dir: str) -> None:
     rows = []
+    run = load_run(run_dir)
+    frame_dim = run.net.frame_dim
+    if frame_dim is None:
+        raise SystemExit(f"{run_dir}: model.backbone={run.config.model.backbone} is not frame-level")
+    skeletons = [s for s in load_folder(UTD).sequences if s.modality == "skeleton"]
+    frames = embed(run.net, skeletons[:1], run.config).shape[1] // frame_dim
     torch.manual_seed(0)
-    batch = torch.randn(32, 32, 128, requires_grad=True)
+    batch = torch.randn(32, frames, frame_dim, requires_grad=True)
     distance_matrix(batch, batch, "soft_dtw_divergence").sum().backward()  # type: ignore[no-untyped-call]  # warm up
     start = time.perf_counter()
     for _ in range(5):
         distance_matrix(batch, batch, "soft_dtw_divergence").sum().backward()  # type: ignore[no-untyped-call]
     seconds = (time.perf_counter() - start) / 5
     rows.append(
-        {"measure": "soft-DTW divergence, 32 x 32 batch, forward + backward", "value": f"{1024 / seconds:.0f} pairs/s"}
+        {
+            "measure": f"soft-DTW divergence, 32 x 32 batch of {frames} x {frame_dim} frames, forward + backward",
+            "value": f"{1024 / seconds:.0f} pairs/s",
+        }
     )
-    x, y = torch.randn(4096, 32, 128), torch.randn(4096, 32, 128)
+    x, y = torch.randn(4096, frames, frame_dim), torch.randn(4096, frames, frame_dim)
     start = time.perf_counter()
     dtw(x, y)
     rows.append(
@@ -50,8 +60,6 @@ def main(run_dir: str) -> None:
         }
     )
 
-    run = load_run(run_dir)
-    skeletons = [s for s in load_folder(UTD).sequences if s.modality == "skeleton"]
     protocol = load_protocol("utd-mhad-7-20")
     split = protocol.resolve({s.class_id for s in skeletons if s.class_id is not None}).split(skeletons)
     start = time.perf_counter()
@@ -71,11 +79,13 @@ def main(run_dir: str) -> None:
             "value": f"{baseline:.2f} s",
         }
     )
+    backbone = run.config.model.backbone
     record(
-        "aligned_speed",
+        "aligned_speed" if backbone == "tcn" else f"aligned_speed_{backbone}",
         "Aligned distances: speed on this CPU",
         rows,
-        f"Model: {run.path.name}; torch threads {torch.get_num_threads()}.",
+        f"Model: {run.path.name} (model.backbone={backbone}, {frames} frames x {frame_dim} values); "
+        f"torch threads {torch.get_num_threads()}.",
     )
 
 

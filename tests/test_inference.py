@@ -260,3 +260,19 @@ def test_cli_enrol_recognise_show_remove(run_dir: Path, synthetic: list[Sequence
     Path(gallery).write_bytes(Path(gallery).read_bytes()[:40])
     result = runner.invoke(app, ["gallery", "show", gallery])
     assert result.exit_code == 1 and "truncated or damaged" in result.output
+
+
+def test_coarse_sequences_keep_the_shape_of_centred_frames() -> None:
+    import torch
+
+    from sldml.inference.recognizer import coarse_sequences
+
+    torch.manual_seed(0)
+    frames = torch.randn(3, 16, 5)
+    frames = frames - frames.mean(1, keepdim=True)  # centred over time: every mean frame is zero
+    coarse = coarse_sequences(frames, 4)
+    expected = frames.reshape(3, 4, 4, 5).mean(2).transpose(1, 2).flatten(1)  # (N, d * segments), channel-major
+    torch.testing.assert_close(coarse, expected / expected.norm(dim=1, keepdim=True))
+    stretched = frames.repeat_interleave(2, dim=1)  # the same motion at half speed
+    assert torch.allclose(coarse_sequences(stretched, 4), coarse, atol=1e-6)
+    assert float((coarse[0] - coarse[1]).norm()) > 0.5  # different sequences stay apart

@@ -164,8 +164,12 @@ def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path
     np.testing.assert_allclose(rec.shortlisted_distances(rec.gallery.vectors, queries), exact, rtol=1e-5)
     rec.shortlist, rec.shortlist_above = 1, 0
     two_stage = rec.shortlisted_distances(rec.gallery.vectors, queries)
-    pooled = torch.nn.functional.normalize(torch.from_numpy(rec.gallery.vectors).reshape(-1, 32, 128).mean(1), dim=1)
-    pooled_q = torch.nn.functional.normalize(torch.from_numpy(queries).reshape(-1, 32, 128).mean(1), dim=1)
+
+    def coarse(vectors: np.ndarray) -> torch.Tensor:  # 8 segments of 4 frames, each segment's mean frame
+        segments = torch.from_numpy(vectors).reshape(-1, 8, 4, 128).mean(2)
+        return torch.nn.functional.normalize(segments.transpose(1, 2).flatten(1), dim=1)
+
+    pooled, pooled_q = coarse(rec.gallery.vectors), coarse(queries)
     chosen = torch.cdist(pooled_q, pooled).argmin(1).numpy()
     assert (np.isfinite(two_stage).sum(1) == 1).all() and (np.isfinite(two_stage).argmax(1) == chosen).all()
     np.testing.assert_allclose(two_stage[np.arange(4), chosen], exact[np.arange(4), chosen], rtol=1e-5)

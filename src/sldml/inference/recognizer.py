@@ -80,6 +80,15 @@ def _fingerprint(run: Run, spec: dict[str, Any]) -> str:
     return digest.hexdigest()[:16]
 
 
+def coarse_sequences(frames: torch.Tensor, segments: int) -> torch.Tensor:
+    """(N, T, d) frame sequences to (N, segments * d) unit vectors: the mean frame of each equal time segment.
+
+    Sequences shorter than ``segments`` frames repeat frames (adaptive average pooling).
+    """
+    pooled = torch.nn.functional.adaptive_avg_pool1d(frames.transpose(1, 2), segments)  # (N, d, segments)
+    return torch.nn.functional.normalize(pooled.flatten(1), dim=1)
+
+
 class Recognizer:
     """A trained embedding model, a gallery of enrolled references, and a rejection threshold.
 
@@ -93,12 +102,14 @@ class Recognizer:
 
     Frame-level models (``tcn``) compare a query with every reference by DTW over their frames: exact, and
     about 7,000 pairs/s on a 2-core CPU. Above :attr:`shortlist_above` references the search is two-stage:
-    the :attr:`shortlist` references nearest to the query by the Euclidean distance of mean frames (unit
-    length), then exact DTW to those only; a reference outside the shortlist is never reported.
+    the :attr:`shortlist` references nearest to the query by the Euclidean distance of coarse sequences (the
+    mean frame of each of :attr:`shortlist_segments` equal time segments, concatenated, unit length), then exact
+    DTW to those only; a reference outside the shortlist is never reported.
     """
 
     shortlist_above = 2000
     shortlist = 200
+    shortlist_segments = 8
 
     def __init__(
         self, run: Run, spec: dict[str, Any], calibration: Calibration | None = None, threshold: float | None = None
@@ -247,18 +258,19 @@ class Recognizer:
     def shortlisted_distances(self, references: npt.NDArray[Any], queries: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Two-stage distances: exact DTW to each query's shortlist, infinity to every other reference.
 
-        The shortlist is the :attr:`shortlist` references nearest by the Euclidean distance of unit mean frames.
+        The shortlist is the :attr:`shortlist` references nearest by the Euclidean distance of coarse sequences
+        (:func:`coarse_sequences`; a single mean frame would be zero for frames centred over time).
 
         Raises:
             ConfigError: If the model is not frame-level.
         """
         frame_dim = self.run.net.frame_dim
         if frame_dim is None:
-            raise ConfigError("a shortlist needs a frame-level model (tcn)")
+            raise ConfigError("a shortlist needs a frame-level model (frames, tcn)")
         refs = torch.from_numpy(np.asarray(references, dtype=np.float32)).reshape(len(references), -1, frame_dim)
         qs = torch.from_numpy(np.asarray(queries, dtype=np.float32)).reshape(len(queries), -1, frame_dim)
-        pooled_refs = torch.nn.functional.normalize(refs.mean(1), dim=1)
-        pooled_qs = torch.nn.functional.normalize(qs.mean(1), dim=1)
+        pooled_refs = coarse_sequences(refs, self.shortlist_segments)
+        pooled_qs = coarse_sequences(qs, self.shortlist_segments)
         m = min(self.shortlist, len(refs))
         out = np.full((len(qs), len(refs)), np.inf)
         for start in range(0, len(qs), 32):
