@@ -100,8 +100,8 @@ class Recognizer:
         calibration: The calibrated threshold, if any.
         threshold: Overrides the calibrated threshold (``None``: use the calibration's).
 
-    Frame-level models (``tcn``) compare a query with every reference by DTW over their frames: exact, and
-    about 7,000 pairs/s on a 2-core CPU. Above :attr:`shortlist_above` references the search is two-stage:
+    Frame-level models (``frames``, ``tcn``) compare a query with every reference by DTW over their frames: exact, and
+    about 5,000-7,000 pairs/s on a 2-core CPU. Above :attr:`shortlist_above` references the search is two-stage:
     the :attr:`shortlist` references nearest to the query by the Euclidean distance of coarse sequences (the
     mean frame of each of :attr:`shortlist_segments` equal time segments, concatenated, unit length), then exact
     DTW to those only; a reference outside the shortlist is never reported.
