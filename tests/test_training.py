@@ -116,6 +116,12 @@ def test_inter_sensor_training_evaluates_the_other_modality(tmp_path: Path) -> N
     assert results["references"] == 3 and results["queries"] == 3 * (3 * 2 - 1)
     # the baselines compare inertial references with inertial queries: the evaluation modality
     assert results["baselines"]["euclidean"]["queries"] == 15
+    # a backbone with a fixed number of input channels is refused before it trains, and leaves no run behind
+    runs_before = sorted(tmp_path.iterdir())
+    frames = [*base, "data.modality=skeleton", "evaluate.modality=inertial", "model.backbone=frames"]
+    with pytest.raises(ConfigError, match=r"evaluate\.modality=inertial: model\.backbone=frames .*\[3, 2, 64\]"):
+        train(load_config("default", frames))
+    assert sorted(tmp_path.iterdir()) == runs_before
 
 
 def test_a_bad_accelerator_is_a_config_error_and_leaves_no_run_folder_behind(tmp_path: Path) -> None:
@@ -136,6 +142,7 @@ def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path
     assert run is not None
     results = json.loads((run / "results.json").read_text())
     assert results["model"]["top1"] >= 1 / 3 + 0.25  # chance is 1/3
+    assert results["method"] == "aligned (tcn, DTW)" and results["epochs"] == 5  # what tables name the row
     saved = np.load(run / "embeddings.npz")
     assert saved["query_embeddings"].shape[1] == 32 * 128  # 64 columns -> 32 frames of 128 values
     frames = [

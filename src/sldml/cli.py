@@ -186,17 +186,25 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
 
 
-def _results_table(title: str, results: dict[str, Any]) -> Table:
+def _results_table(title: str, *runs: dict[str, Any]) -> Table:
+    """One row per run's model, then each baseline once (the first run that scored it), for runs on one split."""
     table = Table(title=title, title_justify="left")
-    for column in ("method", "top-1 %", f"top-{results['model']['k']} %", "queries"):
+    for column in ("method", "top-1 %", f"top-{runs[0]['model']['k']} %", "queries"):
         table.add_column(column)
-    rows = [("SL-DML (learned)" if results.get("epochs", 1) else "SL-DML (not trained: 0 epochs)", results["model"])]
+    rows = []
+    for results in runs:
+        method = results.get("method", "SL-DML")
+        rows.append((f"{method}, learned" if results.get("epochs", 1) else f"{method}, not trained", results["model"]))
     names = {
         "euclidean": "1-NN Euclidean on the image",
         "dtw": "1-NN DTW on the raw sequence",
         "dtw_unit": "1-NN DTW on unit image columns",
     }
-    rows += [(names.get(k, k), v) for k, v in results["baselines"].items()]
+    baselines: dict[str, dict[str, Any]] = {}
+    for results in runs:
+        for key, scores in results["baselines"].items():
+            baselines.setdefault(key, scores)
+    rows += [(names.get(k, k), v) for k, v in baselines.items()]
     for name, scores in rows:
         table.add_row(name, f"{100 * scores['top1']:.1f}", f"{100 * scores['top5']:.1f}", str(scores["queries"]))
     return table
@@ -283,8 +291,9 @@ def splits(
 
 @app.command()
 def demo(
-    output: Annotated[Path, typer.Option(help="Folder for the run.")] = Path("runs"),
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 12,
+    output: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs"),
+    epochs: Annotated[int, typer.Option(help="Training epochs of the SL-DML image model.")] = 12,
+    aligned_epochs: Annotated[int, typer.Option(help="Training epochs of the time-aligned metric.")] = 4,
 ) -> None:
     """Train on built-in synthetic actions, then recognise 5 held-out actions from one example each."""
     with _user_errors():
@@ -292,20 +301,30 @@ def demo(
         from sldml.training import train as train_run
 
         start = time.perf_counter()
-        cfg = load_config("demo", [f"output_dir={output}", f"train.epochs={epochs}"])
+        common = [f"output_dir={output}", "protocol=synthetic-15-5", "data.dataset=synthetic", "train.seed=0"]
+        configs = [
+            load_config("demo", [*common, f"train.epochs={epochs}"]),
+            load_config("aligned", [*common, f"train.epochs={aligned_epochs}", "evaluate.baselines=[dtw_unit]"]),
+        ]
         console.print(
-            "sldml demo: train an embedding on 15 synthetic actions (8 subjects x 4 trials, Kinect v1 skeletons), "
-            "then recognise 5 new actions from ONE reference each (subject 1, trial 1)."
+            "sldml demo: train two metrics on 15 synthetic actions (8 subjects x 4 trials, Kinect v1 skeletons), "
+            "the SL-DML image model and the time-aligned one, then recognise 5 new actions from ONE reference each "
+            "(subject 1, trial 1)."
         )
         _quiet_lightning()
-        run_dir = train_run(cfg)
-        if run_dir is None:
-            return
-        results = json.loads((run_dir / "results.json").read_text())
-        console.print(_results_table(f"one-shot recognition of 5 novel actions, {results['queries']} queries", results))
+        runs = []
+        for cfg in configs:
+            run_dir = train_run(cfg)
+            if run_dir is None:  # a DDP worker process: the first process reports
+                return
+            runs.append(run_dir)
+        results = [json.loads((r / "results.json").read_text()) for r in runs]
         console.print(
-            f"chance is 20.0 %. Run folder {run_dir} (model, checkpoints, results.json, embeddings); "
-            f"total {time.perf_counter() - start:.0f} s"
+            _results_table(f"one-shot recognition of 5 novel actions, {results[0]['queries']} queries", *results)
+        )
+        console.print(
+            f"chance is 20.0 %. Run folders {', '.join(map(str, runs))} (model, checkpoints, results.json, "
+            f"embeddings); total {time.perf_counter() - start:.0f} s"
         )
 
 

@@ -137,12 +137,21 @@ def evaluate_split(
         )
     baselines = {name: run_baseline(name, split, config.preprocess).summary() for name in config.evaluate.baselines}
     return {
+        "method": method_name(config),
+        "epochs": config.train.epochs,
         "references": len(ref_labels),
         "queries": len(query_labels),
         "evaluation_classes": ref_labels,
         "model": model.summary(),
         "baselines": baselines,
     }
+
+
+def method_name(config: Config) -> str:
+    """A short name of what the config trains: ``SL-DML (resnet18)``, ``aligned (frames, DTW)``, ..."""
+    if config.model.backbone in ("frames", "tcn"):  # frame-level backbones: compared by DTW
+        return f"aligned ({config.model.backbone}, DTW)"
+    return f"SL-DML ({config.model.backbone})"
 
 
 def input_spec(sequences: list[Sequence], config: Config) -> dict[str, Any]:
@@ -237,6 +246,29 @@ def _split(config: Config, protocol: Protocol, sequences: list[Sequence]) -> One
     return OneShotSplit(train_split.auxiliary, eval_split.references, eval_split.queries)
 
 
+def _check_transfer(config: Config, split: OneShotSplit, classes: list[str], spec: dict[str, Any]) -> None:
+    """Fail before training when a network built for the training input cannot read the evaluation modality's.
+
+    Raises:
+        ConfigError: If ``model.backbone`` fixes the number of input rows or channels (``frames``, ``tcn``,
+            ``stgcn``) and the evaluation modality has another.
+    """
+    other = split.references[0]
+    shape = list(image(preprocess(other, config.preprocess), config.preprocess).shape)
+    net = build_net(config, len(classes), False, tuple(spec["image_shape"]), spec["layout"])
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(torch.zeros((2, *shape)))
+    except RuntimeError as err:
+        reason = str(err).splitlines()[0]
+        raise ConfigError(
+            f"evaluate.modality={config.evaluate.modality}: model.backbone={config.model.backbone} built for "
+            f"{spec['modality']} input {spec['image_shape']} cannot read {other.modality} input {shape} ({reason}); "
+            "inter-sensor transfer needs a backbone that reads any number of rows, such as resnet18"
+        ) from None
+
+
 def _distance(config: Config, net: EmbeddingNet) -> SoftDTWDistance | None:
     """The training distance ``loss.distance`` names (``None``: pytorch-metric-learning's default)."""
     if config.loss.distance == "default":
@@ -322,6 +354,8 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     split = _split(config, protocol, sequences)
     classes = sorted({class_label(s) for s in split.auxiliary})
     spec = input_spec(split.auxiliary, config)
+    if config.evaluate.modality not in (None, config.data.modality):
+        _check_transfer(config, split, classes, spec)
     run_dir, made_here = _new_run_dir(config)
     try:
         trainer, net, throughput = _fit(config, split, classes, run_dir, tuple(spec["image_shape"]), spec["layout"])
