@@ -67,7 +67,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sldml.training import train
 
     tmp = tmp_path_factory.mktemp("runs")
-    config = load_config("default", [*TINY, f"output_dir={tmp}", f"protocol={tiny_protocol(tmp)}"])
+    config = load_config(
+        "default", [*TINY, "train.save_last=true", f"output_dir={tmp}", f"protocol={tiny_protocol(tmp)}"]
+    )
     run = train(config)
     assert run is not None
     return run

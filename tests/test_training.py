@@ -64,6 +64,8 @@ def test_same_seed_same_run(run_dir: Path, tmp_path: Path) -> None:
     first = np.load(run_dir / "embeddings.npz")["query_embeddings"]
     second = np.load(again / "embeddings.npz")["query_embeddings"]
     np.testing.assert_allclose(first, second, atol=1e-5)
+    # without train.save_last only the best checkpoint is kept (the final weights are model.safetensors)
+    assert sorted(p.name for p in (again / "checkpoints").iterdir()) == ["best.ckpt"]
 
 
 def test_evaluate_refuses_training_classes(run_dir: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ Every run writes to its own folder (never into the data folder)::
       input.json           what the model reads: layout, modality, rate (see :func:`input_spec`)
       calibration.json     the open-set rejection threshold, calibrated on the novel classes' one-shot split
                            (:mod:`sldml.evaluation.openset`)
-      checkpoints/         Lightning checkpoints: last.ckpt, best.ckpt (lowest training loss)
+      checkpoints/         Lightning checkpoints: best.ckpt (lowest training loss); last.ckpt with train.save_last
       model.safetensors    the final weights (no pickle)
       metrics.csv          per-epoch losses (Lightning's CSV logger)
       results.json         metrics of the model and the baselines, seed, versions, wall time, samples/s
@@ -300,7 +300,11 @@ def _fit(
     )
     module = SLDMLModule(net, loss, config.optim, config.train.epochs)
     checkpoints = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="best", monitor="train_loss", mode="min", save_last=True
+        dirpath=run_dir / "checkpoints",
+        filename="best",
+        monitor="train_loss",
+        mode="min",
+        save_last=config.train.save_last,
     )
     throughput = Throughput()
     try:
