@@ -218,3 +218,15 @@ def test_untrained_frames_run_is_the_dtw_unit_baseline(tmp_path: Path) -> None:
     rec.enrol("first", split.references[:1])
     rec.enrol("second", split.references[1:2])
     assert rec.recognize(split.references[1]).label == "second" and rec.gallery.dim == 64 * 60
+
+
+def test_random_splits_name_the_trained_model_by_its_backbone_and_epochs(tmp_path: Path) -> None:
+    from sldml.evaluation.splits import run_random_splits
+
+    config = load_config("aligned", [*TINY, "train.epochs=0", f"output_dir={tmp_path}"])
+    summary, path = run_random_splits(config, count=2, seed=3)
+    assert sorted(summary["methods"]) == ["1-NN euclidean", "aligned (frames, DTW), not trained"]
+    runs = [json.loads((Path(r) / "results.json").read_text()) for r in summary["runs"]]
+    assert summary["methods"]["aligned (frames, DTW), not trained"]["values"] == [r["model"]["top1"] for r in runs]
+    assert len(runs) == 2 and all(r["epochs"] == 0 and len(r["evaluation_classes"]) == 5 for r in runs)
+    assert json.loads(path.read_text())["novel_classes"] == summary["novel_classes"]

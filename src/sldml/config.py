@@ -435,3 +435,13 @@ def config_from_dict(tree: dict[str, Any]) -> Config:
     config: Config = _build(Config, tree, "")
     _positive(config)
     return config
+
+
+def method_name(config: Config) -> str:
+    """What the config trains, as results and tables name it: ``SL-DML (resnet18)``, ``aligned (frames, DTW)``.
+
+    Frame-level backbones (``frames``, ``tcn``) are compared by DTW: the time-aligned metric.
+    """
+    if config.model.backbone in ("frames", "tcn"):
+        return f"aligned ({config.model.backbone}, DTW)"
+    return f"SL-DML ({config.model.backbone})"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sldml.config import Config
+from sldml.config import Config, method_name
 from sldml.evaluation.baselines import run_baseline
 from sldml.protocols import load_protocol
 from sldml.sources import load_data
@@ -27,7 +27,9 @@ def run_random_splits(
 
     Returns:
         The summary (per method: values per split, mean, std; the splits' novel classes) and the JSON file
-        it was written to, ``<output_dir>/splits-<protocol>-<count>x-seed<seed>.json``.
+        it was written to, ``<output_dir>/splits-<protocol>-<count>x-seed<seed>.json``. Methods are named
+        ``1-NN <baseline>`` and, for the trained model, as :func:`~sldml.config.method_name` names it plus
+        ``, learned`` (``, not trained`` with 0 epochs).
     """
     sequences, _ = load_data(config.data)
     protocol = load_protocol(config.protocol)
@@ -44,7 +46,8 @@ def run_random_splits(
             if run_dir is None:  # a DDP worker process
                 continue
             top1 = json.loads((run_dir / "results.json").read_text())["model"]["top1"]
-            values.setdefault("SL-DML (learned)", []).append(top1)
+            trained = "learned" if config.train.epochs else "not trained"
+            values.setdefault(f"{method_name(config)}, {trained}", []).append(top1)
             runs.append(str(run_dir))
         for name in config.evaluate.baselines:
             values.setdefault(f"1-NN {name}", []).append(run_baseline(name, split, config.preprocess).top1)

@@ -41,7 +41,7 @@ from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader
 
 from sldml.alignment import distance_matrix
-from sldml.config import Config, config_from_dict
+from sldml.config import Config, config_from_dict, method_name
 from sldml.datasets import SignalImageDataset, image, preprocess
 from sldml.errors import ConfigError
 from sldml.evaluation.baselines import run_baseline
@@ -145,13 +145,6 @@ def evaluate_split(
         "model": model.summary(),
         "baselines": baselines,
     }
-
-
-def method_name(config: Config) -> str:
-    """A short name of what the config trains: ``SL-DML (resnet18)``, ``aligned (frames, DTW)``, ..."""
-    if config.model.backbone in ("frames", "tcn"):  # frame-level backbones: compared by DTW
-        return f"aligned ({config.model.backbone}, DTW)"
-    return f"SL-DML ({config.model.backbone})"
 
 
 def input_spec(sequences: list[Sequence], config: Config) -> dict[str, Any]:
