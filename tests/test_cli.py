@@ -182,3 +182,9 @@ def test_experiment_options_reach_zero_shot_or_are_refused(monkeypatch: pytest.M
     ):
         result = runner.invoke(app, ["experiment", *args])
         assert result.exit_code == 1 and expect in result.stderr, result.output
+
+
+def test_demo_refuses_a_zero_epoch_option_by_its_name(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--aligned-epochs", "0", "--output", str(tmp_path)])
+    assert result.exit_code == 1 and "--aligned-epochs=0: expected at least 1 epoch" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # refused before anything trains or writes

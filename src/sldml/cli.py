@@ -300,6 +300,9 @@ def demo(
         from sldml.config import load_config
         from sldml.training import train as train_run
 
+        for option, value in (("--epochs", epochs), ("--aligned-epochs", aligned_epochs)):
+            if value < 1:
+                raise ConfigError(f"{option}={value}: expected at least 1 epoch")
         start = time.perf_counter()
         common = [f"output_dir={output}", "protocol=synthetic-15-5", "data.dataset=synthetic", "train.seed=0"]
         configs = [
