@@ -50,4 +50,31 @@ def test_accuracy_plot_needs_a_table(tmp_path: Path) -> None:
             {"cell": "3/24", "group": "skeleton", "training classes": 3, "paper": 59.4, "mean": 60.0, "std": 2.0}
         )
     out = accuracy_plot(tmp_path, tmp_path / "a.png")
-    assert matplotlib.image.imread(out).shape[:2] == (int(4.5 * 120), int(6.5 * 120))
+    assert matplotlib.image.imread(out).shape[:2] == (int(4.5 * 120), int(9.5 * 120))
+
+
+def test_accuracy_curves_keep_every_cell_and_do_not_join_cells_of_equal_classes() -> None:
+    from sldml.plots import accuracy_curves
+
+    def row(cell: str, method: str, group: str, classes: int, paper: str, mean: float) -> dict[str, str]:
+        return {
+            "cell": cell, "method": method, "group": group, "training classes": str(classes),
+            "paper": paper, "mean": str(mean), "std": "1.0",
+        }  # fmt: skip
+
+    rows = [
+        row("wrist 21/6", "sldml", "wrist", 21, "80.4", 61.6),
+        row("wrist 21/6", "aligned", "wrist", 21, "80.4", 89.3),
+        row("leg 6/21", "sldml", "leg", 6, "28.3", 18.7),
+        row("leg 6/21", "aligned", "leg", 6, "28.3", 72.5),
+        row("wrist 6/6", "sldml", "wrist", 6, "18.8", 41.5),
+        row("wrist 6/6", "aligned", "wrist", 6, "18.8", 92.6),
+        row("leg 6/6", "sldml", "leg", 6, "59.7", 31.4),
+        row("leg 6/6", "aligned", "leg", 6, "59.7", 84.9),
+    ]
+    curves = {c.label: c for c in accuracy_curves(rows)}
+    assert list(curves) == ["sldml wrist", "aligned wrist", "paper wrist", "sldml leg", "aligned leg", "paper leg"]
+    assert curves["aligned wrist"].x == [6, 21] and curves["aligned wrist"].y == [92.6, 89.3]
+    assert curves["aligned wrist"].joined and curves["paper wrist"].y == [18.8, 80.4]
+    assert curves["paper leg"].y == [28.3, 59.7] and curves["paper leg"].err is None  # both cells, once each
+    assert not curves["paper leg"].joined and not curves["sldml leg"].joined

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,43 @@ def confusion_plot(run_dir: Path, out: Path) -> Path:
     return out
 
 
+@dataclass
+class Curve:
+    """One series of the accuracy plot: a group's method (or the paper's numbers) against training classes.
+
+    ``joined`` is False when two cells of the series have the same number of training classes (Table V's leg
+    cells: 6/21 and 6/6): a line through them would suggest a trend, so they are drawn as points only.
+    """
+
+    label: str
+    group: str
+    x: list[int]
+    y: list[float]
+    err: list[float] | None
+    joined: bool
+
+
+def accuracy_curves(rows: list[dict[str, str]]) -> list[Curve]:
+    """The series of :func:`accuracy_plot` from ``table.csv`` rows: per group, each method, then the paper."""
+    curves = []
+    methods = list(dict.fromkeys(r.get("method") or "sldml" for r in rows))
+    for group in dict.fromkeys(r["group"] for r in rows):
+        in_group = sorted((r for r in rows if r["group"] == group), key=lambda r: int(r["training classes"]))
+        for method in methods:
+            cells = [r for r in in_group if (r.get("method") or "sldml") == method]
+            if cells:
+                x = [int(r["training classes"]) for r in cells]
+                y, err = [float(r["mean"]) for r in cells], [float(r["std"]) for r in cells]
+                curves.append(Curve(f"{method} {group}", group, x, y, err, len(set(x)) == len(x)))
+        cells = list({r["cell"]: r for r in in_group}.values())  # every cell once, whatever its methods
+        if all(r["paper"] for r in cells):
+            x = [int(r["training classes"]) for r in cells]
+            curves.append(
+                Curve(f"paper {group}", group, x, [float(r["paper"]) for r in cells], None, len(set(x)) == len(x))
+            )
+    return curves
+
+
 def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
     """Top-1 against the number of training classes, one line per group and method (the paper's dashed)."""
     table = experiment_dir / "table.csv"
@@ -89,37 +127,30 @@ def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
     if not rows:
         raise ConfigError(f"{table}: no finished cell with a number of training classes")
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    methods = list(dict.fromkeys(r.get("method") or "sldml" for r in rows))
-    for index, group in enumerate(dict.fromkeys(r["group"] for r in rows)):
-        colour = f"C{index}"
-        for style, method in zip(("-", ":", "-.", (0, (5, 1))), methods, strict=False):
-            cells = sorted(
-                (r for r in rows if r["group"] == group and (r.get("method") or "sldml") == method),
-                key=lambda r: int(r["training classes"]),
-            )
-            ax.errorbar(
-                [int(r["training classes"]) for r in cells],
-                [float(r["mean"]) for r in cells],
-                yerr=[float(r["std"]) for r in cells],
-                color=colour,
-                linestyle=style,
-                marker="o",
-                capsize=3,
-                label=f"{method} {group}",
-            )
-        cells = sorted((r for r in rows if r["group"] == group), key=lambda r: int(r["training classes"]))
-        cells = list({r["training classes"]: r for r in cells}.values())  # one point per cell for the paper
-        x = [int(r["training classes"]) for r in cells]
-        if all(r["paper"] for r in cells):
-            ax.plot(
-                x, [float(r["paper"]) for r in cells], color=colour, linestyle="--", marker="x", label=f"paper {group}"
-            )
+    fig, ax = plt.subplots(figsize=(9.5, 4.5))
+    colours = {g: f"C{i}" for i, g in enumerate(dict.fromkeys(r["group"] for r in rows))}
+    styles: dict[str, Any] = {}
+    for curve in accuracy_curves(rows):
+        method = curve.label.removesuffix(f" {curve.group}")
+        if curve.err is None:
+            style: Any = "--"
+        else:
+            style = styles.setdefault(method, ("-", ":", "-.", (0, (5, 1)))[len(styles) % 4])
+        ax.errorbar(
+            curve.x,
+            curve.y,
+            yerr=curve.err,
+            color=colours[curve.group],
+            linestyle=style if curve.joined else "none",
+            marker="o" if curve.err is not None else "x",
+            capsize=3,
+            label=curve.label if curve.joined else f"{curve.label} (points)",
+        )
     ax.set_xlabel("training (auxiliary) classes")
     ax.set_ylabel("one-shot top-1 %")
     ax.set_title(experiment_dir.name)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the axes, never over a curve
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
