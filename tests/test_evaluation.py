@@ -68,6 +68,27 @@ def test_baselines_score_a_protocol_split() -> None:
     protocol = protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [5, 6]})
     split = protocol.split(seqs)
     assert len(split.references) == 2 and len(split.queries) == 2 * 6 - 2 and len(split.auxiliary) == 4 * 6
-    for name in ("euclidean", "dtw", "dtw_unit"):
+    for name in ("euclidean", "dtw", "dtw_unit", "dtw_frames"):
         result = run_baseline(name, split, PreprocessConfig())
         assert result.queries == 10 and result.top1 >= 0.9  # hip-centred synthetic actions are easy
+
+
+@pytest.mark.parametrize("modality", ["skeleton", "inertial"])
+def test_dtw_frames_baseline_is_the_untrained_frames_network(modality: str) -> None:
+    from sldml.config import load_config
+    from sldml.evaluation.baselines import dtw_frames_distances
+    from sldml.models.factory import build_net
+    from sldml.training.run import embed, embedding_distances
+
+    seqs = [s for s in generate(n_classes=3, n_subjects=2, n_trials=2) if s.modality == modality]
+    references, queries = seqs[::4], [s for i, s in enumerate(seqs) if i % 4]
+    config = load_config("aligned", ["preprocess.width=24"])
+    shape = image(preprocess(seqs[0], config.preprocess), config.preprocess).shape
+    net = build_net(config, 3, input_shape=tuple(shape), layout=seqs[0].layout)
+    assert net.backbone.norm == ("unit" if modality == "skeleton" else "centre")  # what model.frame_norm=auto chose
+    network = embedding_distances(net, embed(net, references, config), embed(net, queries, config))
+    baseline = dtw_frames_distances(references, queries, config.preprocess, config.model.frame_norm)
+    assert baseline.shape == (9, 3) and not np.allclose(baseline, 0)
+    np.testing.assert_allclose(baseline, network, rtol=1e-4, atol=1e-5)
+    other = dtw_frames_distances(references, queries, config.preprocess, "none")  # the norm is really applied
+    assert not np.allclose(other, baseline, rtol=1e-2)

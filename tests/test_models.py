@@ -10,9 +10,9 @@ import torch
 from sldml.errors import ConfigError
 from sldml.models import EmbeddingNet, create_backbone, list_backbones
 from sldml.models.frames import output_length as frames_length
-from sldml.models.frames import resolve_norm
 from sldml.models.resnet import imagenet_weights_path
 from sldml.models.tcn import output_length
+from sldml.representations.columns import resolve_norm
 
 
 @pytest.mark.parametrize("name", list_backbones())

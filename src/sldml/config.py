@@ -191,6 +191,10 @@ class TrainConfig:
     save_last: bool = False
 
 
+BASELINES: tuple[str, ...] = ("euclidean", "dtw", "dtw_unit", "dtw_frames")
+"""The non-learned baselines :mod:`sldml.evaluation.baselines` scores (``evaluate.baselines``)."""
+
+
 @dataclass
 class EvalConfig:
     """One-shot evaluation after training.
@@ -198,7 +202,8 @@ class EvalConfig:
     Attributes:
         baselines: Non-learned baselines scored on the same split: ``euclidean`` (1-NN on the image),
             ``dtw`` (1-NN dynamic time warping on the raw centred sequence), ``dtw_unit`` (1-NN DTW over the
-            image's columns scaled to unit length; see :mod:`sldml.evaluation.baselines`).
+            image's columns scaled to unit length), ``dtw_frames`` (1-NN DTW over the columns normalised by
+            ``model.frame_norm``: an untrained ``frames`` network); see :mod:`sldml.evaluation.baselines`.
         checkpoint: Evaluate the ``last`` weights (default: no class of the evaluation set is used to pick
             them) or the ``best`` checkpoint (lowest training loss).
         batch_size: Batch size for computing embeddings.
@@ -342,9 +347,9 @@ def _positive(config: Config) -> None:
         "model.embedding_dim": config.model.embedding_dim >= 2,
         "augment.crop_min": 0 < config.augment.crop_min <= 1,
     }
-    unknown = sorted(set(config.evaluate.baselines) - {"euclidean", "dtw", "dtw_unit"})
+    unknown = sorted(set(config.evaluate.baselines) - set(BASELINES))
     if unknown:
-        raise ConfigError(f"evaluate.baselines: unknown {', '.join(unknown)}; valid: euclidean, dtw, dtw_unit")
+        raise ConfigError(f"evaluate.baselines: unknown {', '.join(unknown)}; valid: {', '.join(BASELINES)}")
     if config.model.backbone != "frames" and (config.model.frame_norm != "auto" or config.model.frame_kernel != 1):
         raise ConfigError(
             f"model.frame_norm / model.frame_kernel apply to model.backbone=frames only, not "

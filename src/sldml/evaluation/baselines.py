@@ -13,6 +13,11 @@
   skeletons (width 64): 92.1 % at 7/20, 88.8 % at 3/24, 96.8 % at 15/12, above ``dtw``'s 88.0 / 84.8 / 94.1
   (``benchmarks/results/dtw_unit_utd.md``); on inertial data it is worse (72.0 against 78.0 at 7/20). The bar
   a learned aligned metric has to clear on skeletons.
+* ``dtw_frames``: the same DTW over the image's columns exactly as an untrained ``frames`` network sees them:
+  the configured preprocessing (centring included) and ``model.frame_norm`` (``auto``: unit columns for
+  skeletons, each channel centred for inertial and fused data). It is the ``aligned`` config's model before
+  training, so beside a trained run it shows what training added (on UTD-MHAD: a little for skeletons with a
+  dozen or more auxiliary actions, a loss for inertial and fused data; ``docs/oneshot.md``).
 """
 
 from __future__ import annotations
@@ -23,14 +28,13 @@ import numpy as np
 from dtaidistance import dtw_ndim
 
 from sldml import transforms
-from sldml.config import PreprocessConfig
+from sldml.config import BASELINES, PreprocessConfig
 from sldml.datasets import image, preprocess
 from sldml.errors import ConfigError
 from sldml.evaluation.oneshot import OneShotResult, euclidean_distances, score_distances
 from sldml.protocols import OneShotSplit
+from sldml.representations.columns import image_columns, resolve_norm
 from sldml.sequence import Sequence
-
-BASELINES = ("euclidean", "dtw", "dtw_unit")
 
 
 def dtw_distances(references: list[Sequence], queries: list[Sequence]) -> np.ndarray:
@@ -50,24 +54,39 @@ def unit_frames(seq: Sequence, config: PreprocessConfig) -> np.ndarray:
     Skeletons are centred in every frame (``config.centre`` is not used).
     """
     config = replace(config, centre="every")
-    picture = image(preprocess(seq, config), config)
-    columns = picture.reshape(-1, picture.shape[-1]).T.astype(np.float64)
-    norms = np.linalg.norm(columns, axis=1, keepdims=True)
-    return np.ascontiguousarray(columns / np.maximum(norms, 1e-12))
+    return image_columns(image(preprocess(seq, config), config), "unit")
+
+
+def _dtw_matrix(references: list[np.ndarray], queries: list[np.ndarray]) -> np.ndarray:
+    return np.array([[dtw_ndim.distance_fast(q, r) for r in references] for q in queries])
 
 
 def dtw_unit_distances(references: list[Sequence], queries: list[Sequence], config: PreprocessConfig) -> np.ndarray:
     """(queries x references) exact DTW distances over unit image columns (:func:`unit_frames`)."""
-    refs = [unit_frames(s, config) for s in references]
-    return np.array([[dtw_ndim.distance_fast(unit_frames(q, config), r) for r in refs] for q in queries])
+    return _dtw_matrix([unit_frames(s, config) for s in references], [unit_frames(q, config) for q in queries])
+
+
+def dtw_frames_distances(
+    references: list[Sequence], queries: list[Sequence], config: PreprocessConfig, frame_norm: str = "auto"
+) -> np.ndarray:
+    """(queries x references) exact DTW distances over the image's columns normalised by ``frame_norm``."""
+    layouts = {s.layout for s in references} | {s.layout for s in queries}
+    if len(layouts) != 1:
+        raise ConfigError(f"dtw_frames: references and queries mix layouts {sorted(layouts)}; expected one")
+    norm = resolve_norm(frame_norm, layouts.pop())
+
+    def frames(seq: Sequence) -> np.ndarray:
+        return image_columns(image(preprocess(seq, config), config), norm)
+
+    return _dtw_matrix([frames(s) for s in references], [frames(q) for q in queries])
 
 
 def _labels(seqs: list[Sequence]) -> list[str]:
     return [s.label if s.label is not None else str(s.class_id) for s in seqs]
 
 
-def run_baseline(name: str, split: OneShotSplit, config: PreprocessConfig) -> OneShotResult:
-    """Score one baseline on a protocol split."""
+def run_baseline(name: str, split: OneShotSplit, config: PreprocessConfig, frame_norm: str = "auto") -> OneShotResult:
+    """Score one baseline on a protocol split (``frame_norm``: the ``model.frame_norm`` that ``dtw_frames`` uses)."""
     if name == "euclidean":
         refs = np.stack([image(preprocess(s, config), config) for s in split.references])
         queries = np.stack([image(preprocess(s, config), config) for s in split.queries])
@@ -76,6 +95,8 @@ def run_baseline(name: str, split: OneShotSplit, config: PreprocessConfig) -> On
         distances = dtw_distances(split.references, split.queries)
     elif name == "dtw_unit":
         distances = dtw_unit_distances(split.references, split.queries, config)
+    elif name == "dtw_frames":
+        distances = dtw_frames_distances(split.references, split.queries, config, frame_norm)
     else:
         raise ConfigError(f"unknown baseline {name!r}; valid: {', '.join(BASELINES)}")
     return score_distances(distances, _labels(split.references), _labels(split.queries))

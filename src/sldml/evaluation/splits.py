@@ -50,7 +50,9 @@ def run_random_splits(
             values.setdefault(f"{method_name(config)}, {trained}", []).append(top1)
             runs.append(str(run_dir))
         for name in config.evaluate.baselines:
-            values.setdefault(f"1-NN {name}", []).append(run_baseline(name, split, config.preprocess).top1)
+            values.setdefault(f"1-NN {name}", []).append(
+                run_baseline(name, split, config.preprocess, config.model.frame_norm).top1
+            )
     summary = {
         "protocol": protocol.name,
         "count": count,

@@ -26,8 +26,6 @@ Output: (B, 3 x rows, T) for (B, 3, rows, T) images: the time axis is kept (:fun
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -35,11 +33,8 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedParameter
 
 from sldml.errors import ConfigError
-from sldml.layouts import get_layout
 from sldml.models.registry import register_backbone
-
-FrameNorm = Literal["auto", "none", "unit", "centre", "centre_unit"]
-FRAME_NORMS: tuple[str, ...] = get_args(FrameNorm)
+from sldml.representations.columns import FRAME_NORMS, resolve_norm
 
 
 def output_length(frames: int) -> int:
@@ -47,24 +42,12 @@ def output_length(frames: int) -> int:
     return frames
 
 
-def resolve_norm(norm: str, layout: str | None) -> str:
-    """The normalisation ``auto`` stands for with this layout (any other ``norm`` is returned as it is).
-
-    Raises:
-        ConfigError: If ``norm`` is unknown.
-    """
-    if norm not in FRAME_NORMS:
-        raise ConfigError(f"model.frame_norm={norm!r}; valid: {', '.join(FRAME_NORMS)}")
-    if norm != "auto":
-        return norm
-    if layout is None:
-        return "unit"
-    lay = get_layout(layout)
-    return "unit" if len(lay.positions()) == lay.size else "centre"
-
-
 def normalise_frames(x: Tensor, norm: str) -> Tensor:
-    """Centre each channel over time and/or scale each frame to unit length; x is (B, C, T)."""
+    """Centre each channel over time and/or scale each frame to unit length; x is (B, C, T).
+
+    The torch twin of :func:`sldml.representations.columns.image_columns` (which the ``dtw_frames`` baseline
+    uses); a test checks that both give the same frames.
+    """
     if norm.startswith("centre"):
         x = x - x.mean(dim=2, keepdim=True)
     if norm.endswith("unit"):

@@ -135,7 +135,10 @@ def evaluate_split(
             query_labels=np.array(query_labels),
             query_sources=np.array([str(s.source) for s in split.queries]),
         )
-    baselines = {name: run_baseline(name, split, config.preprocess).summary() for name in config.evaluate.baselines}
+    baselines = {
+        name: run_baseline(name, split, config.preprocess, config.model.frame_norm).summary()
+        for name in config.evaluate.baselines
+    }
     return {
         "method": method_name(config),
         "epochs": config.train.epochs,
