@@ -23,8 +23,8 @@ from sldml.alignment import distance_matrix, dtw
 from sldml.evaluation.baselines import dtw_distances
 from sldml.io import load_folder
 from sldml.protocols import load_protocol
+from sldml.runs import embed, embedding_distances
 from sldml.training import load_run
-from sldml.training.run import embed, embedding_distances
 
 UTD = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "UTD-MHAD"
 

@@ -17,7 +17,7 @@ from record import record
 
 from sldml.config import load_config
 from sldml.evaluation.baselines import run_baseline
-from sldml.evaluation.splits import run_random_splits
+from sldml.experiments import run_random_splits
 from sldml.io import load_folder
 from sldml.protocols import load_protocol
 
@@ -54,8 +54,8 @@ def main() -> None:
     summary, _ = run_random_splits(config, 10, seed=0, train_model=False)
     row = {"modality": "skeleton", "split": "10 random 15/12 (seed 0), mean +- std"}
     for b in NAMES:
-        method = summary["methods"][f"1-NN {b}"]
-        row[f"1-NN {b} %"] = f"{100 * method['mean']:.1f} +- {100 * method['std']:.1f}"
+        method = summary.methods[f"1-NN {b}"]
+        row[f"1-NN {b} %"] = f"{100 * method.mean:.1f} +- {100 * method.std:.1f}"
     rows.append(row)
     record(
         "dtw_unit_utd",

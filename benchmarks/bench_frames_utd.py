@@ -1,7 +1,7 @@
 """Which frame normalisation should the `frames` backbone start from? Untrained networks on UTD-MHAD (issue 8).
 
 An untrained ``frames`` network (``train.epochs=0``) is 1-NN DTW over normalised columns of the representation
-image. This script scores each ``model.frame_norm`` that way, through the product (``sldml train aligned ...
+image. This script scores each ``model.options.norm`` that way, through the product (``sldml train aligned ...
 train.epochs=0``), on the cells issue 8 names (skeleton 7/20 and 3/24, inertial 7/20, fused 7/20), beside 1-NN
 DTW on the raw sequence (FINDINGS.md's bar). It also scores each normalisation on the run's *auxiliary*
 classes alone (each auxiliary sample's nearest sample of another subject), to see whether the training classes
@@ -22,9 +22,9 @@ import torch
 from record import record
 
 from sldml.config import load_config
-from sldml.sources import load_data
+from sldml.datasets import load_data
+from sldml.runs import embed, embedding_distances
 from sldml.training import load_run, train
-from sldml.training.run import embed, embedding_distances
 
 ROOT = Path(__file__).resolve().parents[1]
 UTD = ROOT.parent / "shared" / "datasets" / "UTD-MHAD"
@@ -65,7 +65,7 @@ def main() -> None:
                         f"data.path={UTD}",
                         f"data.modality={modality}",
                         f"protocol={protocol}",
-                        f"model.frame_norm={norm}",
+                        f"model.options.norm={norm}",
                         "train.epochs=0",
                         "train.progress=false",
                         "evaluate.baselines=[dtw]" if norm == "none" else "evaluate.baselines=[]",
@@ -85,7 +85,7 @@ def main() -> None:
             print(row, flush=True)
     record(
         "frames_utd",
-        "Untrained `frames` networks on UTD-MHAD: 1-NN DTW over normalised image columns, by model.frame_norm",
+        "Untrained `frames` networks on UTD-MHAD: 1-NN DTW over normalised image columns, by model.options.norm",
         rows,
         "Every-frame hip centring, per-sensor scaling, 64 columns (the `aligned` config), `train.epochs=0`. "
         "`<norm> %`: one-shot top-1 on the novel classes; `<norm> aux x-subj %`: the auxiliary classes alone, each "

@@ -24,7 +24,7 @@ import numpy as np
 from record import record
 
 from sldml.config import load_config
-from sldml.evaluation.splits import run_random_splits
+from sldml.experiments import run_random_splits
 from sldml.training import train
 
 UTD = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "UTD-MHAD"
@@ -82,18 +82,18 @@ def splits(out: Path) -> None:
     config = load_config("default", [*DATA, f"output_dir={out}"])
     summary, _ = run_random_splits(config, count=10, seed=0, train_model=True)
     rows = []
-    for method, stats in summary["methods"].items():
+    for method, stats in summary.methods.items():
         rows.append(
             {
                 "method": method,
-                "mean top-1 %": round(100 * stats["mean"], 1),
-                "std": round(100 * stats["std"], 1),
-                "per split %": " ".join(f"{100 * v:.0f}" for v in stats["values"]),
+                "mean top-1 %": round(100 * stats.mean, 1),
+                "std": round(100 * stats.std, 1),
+                "per split %": " ".join(f"{100 * v:.0f}" for v in stats.values),
             }
         )
-    [model] = [k for k in summary["methods"] if not k.startswith("1-NN ")]
-    learned, dtw = summary["methods"][model]["mean"], summary["methods"]["1-NN dtw"]["mean"]
-    splits_text = "; ".join(",".join(map(str, c)) for c in summary["novel_classes"])
+    [model] = [k for k in summary.methods if not k.startswith("1-NN ")]
+    learned, dtw = summary.methods[model].mean, summary.methods["1-NN dtw"].mean
+    splits_text = "; ".join(",".join(map(str, c)) for c in summary.novel_classes)
     record(
         "oneshot_utd_splits",
         "UTD-MHAD skeleton, 10 random 23/4 class splits (seed 0), default config",

@@ -21,7 +21,7 @@ from record import record
 
 from sldml.inference import Recognizer
 from sldml.io import load_folder
-from sldml.training.run import class_label
+from sldml.sequence import class_label
 
 UTD = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "UTD-MHAD"
 SIZES = (10, 25, 50, 100, 200)

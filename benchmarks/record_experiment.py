@@ -20,13 +20,14 @@ from pathlib import Path
 
 from record import RESULTS, machine
 
-from sldml.evaluation.experiment import collect, experiment_kind, load_experiment, markdown_table
-from sldml.resources import read_yaml_mapping
+from sldml.experiments import load_experiment_file
+from sldml.experiments.tables import collect, load_experiment, markdown_table
 
 
 def record_folder_experiment(args: argparse.Namespace) -> None:
     """A siamese or zero-shot experiment: its table.md as written, plus every run's results.json in one JSON."""
-    name = str(read_yaml_mapping(args.experiment, "experiments", "experiment").get("name", args.experiment))
+    file = load_experiment_file(args.experiment)
+    name = file.name
     root = Path(args.runs) / name
     table = (root / "table.md").read_text().strip().splitlines()
     info = machine()
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--group", action="append", help="Only the cells of this group (repeatable).")
     parser.add_argument("--cell", action="append", help="Only this cell, e.g. 'skeleton 7/20' (repeatable).")
     args = parser.parse_args()
-    if experiment_kind(args.experiment) != "sldml":
+    if load_experiment_file(args.experiment).kind != "sldml":
         record_folder_experiment(args)
         return
     experiment = load_experiment(args.experiment)

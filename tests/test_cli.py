@@ -162,19 +162,24 @@ def test_splits_baselines_only(tmp_path: Path) -> None:
 
 
 def test_experiment_options_reach_zero_shot_or_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import sldml.training.zeroshot as zeroshot
+    import sldml.experiments.zeroshot as zeroshot
 
     seen: list[list[str]] = []
 
-    def fake_run(name: str, output: Path, overrides: list[str], table_only: bool, progress: object) -> Path:
-        seen.append(overrides)
+    def fake_run(config: object, sequences: object, root: Path, progress: object) -> Path:
+        seen.append([f"seeds={config.seeds}", f"splits={config.splits}"])  # type: ignore[attr-defined]
         (tmp_path / "table.md").write_text("table\n")
         return tmp_path / "table.md"
 
-    monkeypatch.setattr(zeroshot, "run_zeroshot_file", fake_run)
-    result = runner.invoke(app, ["experiment", "zeroshot-utd", "split=nearest", "--seeds", "2"])
+    monkeypatch.setattr(zeroshot, "run_zeroshot_experiment", fake_run)
+    monkeypatch.setattr(zeroshot, "load_data", lambda data: ([], []))
+    result = runner.invoke(app, ["experiment", "zeroshot-utd", "splits=[nearest]", "--seeds", "2"])
     assert result.exit_code == 0, result.output
-    assert seen == [["split=nearest", "seeds=2"]]
+    assert seen == [["seeds=2", "splits=['nearest']"]]  # the file's config, the user's overrides, --seeds
+    listed = runner.invoke(app, ["experiment", "--list"])
+    assert (
+        listed.exit_code == 0 and "utd-table5: UTD-MHAD inter-joint, inertial (SL-DML Table V) (sldml)" in listed.stdout
+    )
     for args, expect in (
         (["siamese-utd", "--seeds", "2"], "--seeds: a siamese experiment has no cells or methods or seeds"),
         (["zeroshot-utd", "--cell", "7/20"], "--cell: a zeroshot experiment has no cells or methods"),

@@ -11,8 +11,7 @@ from sldml.fusion import fuse, fuse_pairs
 from sldml.io import read
 from sldml.representations import represent
 from sldml.transforms import resample_array
-
-from .conftest import make_imu, make_skeleton
+from tests.conftest import make_imu, make_skeleton
 
 
 def test_fusion_of_real_utd_pair_aligns_lengths_and_rows(utd_dir: Path) -> None:

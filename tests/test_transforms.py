@@ -6,8 +6,7 @@ import pytest
 from sldml import transforms as tf
 from sldml.errors import ConfigError, DataError
 from sldml.sequence import Sequence
-
-from .conftest import make_imu, make_skeleton
+from tests.conftest import make_imu, make_skeleton
 
 
 def test_resample_keeps_ends_and_linear_signals() -> None:

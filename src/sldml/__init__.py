@@ -15,7 +15,8 @@ The public API, from raw files to the image a network sees::
     ranker.rank([seq], ["draw a triangle", "kick"])  # class names it never saw an example of
 
 The training API (``load_config``, ``train``, ``evaluate_run``, ``load_run``, ``load_protocol``) is imported
-on first use, so that ``import sldml`` for the data layer does not load torch.
+on first use, so that ``import sldml`` for the data layer does not load torch. The layers and what each may
+import: ``docs/architecture.md``.
 """
 
 from typing import Any
@@ -34,13 +35,13 @@ _LAZY = {
     "load_config": "sldml.config",
     "load_protocol": "sldml.protocols",
     "train": "sldml.training",
-    "evaluate_run": "sldml.training",
-    "load_run": "sldml.training",
+    "evaluate_run": "sldml.experiments",
+    "load_run": "sldml.runs",
     "Recognizer": "sldml.inference",
     "Gallery": "sldml.inference",
-    "load_siamese_config": "sldml.siamese_config",
-    "run_siamese": "sldml.training.siamese_run",
-    "load_zeroshot_config": "sldml.zeroshot_config",
+    "load_siamese_config": "sldml.config",
+    "run_siamese": "sldml.experiments.siamese",
+    "load_zeroshot_config": "sldml.config",
     "ZeroShotModel": "sldml.inference.zeroshot",
     "embed_texts": "sldml.text",
 }

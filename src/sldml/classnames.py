@@ -1,18 +1,21 @@
 """Class names of the built-in datasets, shipped as data files in ``sldml/data``.
 
 UTD-MHAD has 27 actions (with a short name and the dataset's own description); NTU RGB+D 120 has
-120, of which the first 60 are NTU RGB+D 60.
+120, of which the first 60 are NTU RGB+D 60. Each list is registered by name (``utd_mhad``, ``ntu60``,
+``ntu120``: :func:`get_class_list`), so a new dataset's list is one data file and one registered function.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from sldml.errors import ConfigError
+from sldml.resources import Registry
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,28 @@ class ClassList:
         return len(self.ids)
 
 
+_CLASS_LISTS: Registry[Callable[[], ClassList]] = Registry("class list")
+
+
+def register_class_list(name: str) -> Callable[[Callable[[], ClassList]], Callable[[], ClassList]]:
+    """Decorator that registers a function returning a :class:`ClassList` under ``name``."""
+    return _CLASS_LISTS.decorator(name)
+
+
+def list_class_lists() -> list[str]:
+    """Names of the registered class lists."""
+    return _CLASS_LISTS.names()
+
+
+def get_class_list(name: str) -> ClassList:
+    """The class list registered as ``name``.
+
+    Raises:
+        ConfigError: On an unknown name (the message lists the valid ones).
+    """
+    return _CLASS_LISTS.get(name)()
+
+
 @cache
 def _read(filename: str, dataset: str) -> ClassList:
     text = resources.files("sldml").joinpath("data").joinpath(filename).read_text(encoding="utf-8")
@@ -71,16 +96,19 @@ def _read(filename: str, dataset: str) -> ClassList:
     )
 
 
+@register_class_list("utd_mhad")
 def utd_mhad() -> ClassList:
     """The 27 UTD-MHAD actions (ids 1-27)."""
     return _read("utd_mhad_actions.csv", "UTD-MHAD")
 
 
+@register_class_list("ntu120")
 def ntu120() -> ClassList:
     """The 120 NTU RGB+D 120 actions (ids 1-120)."""
     return _read("ntu120_actions.csv", "NTU RGB+D 120")
 
 
+@register_class_list("ntu60")
 def ntu60() -> ClassList:
     """The 60 NTU RGB+D (60) actions: the first 60 of NTU RGB+D 120."""
     full = ntu120()

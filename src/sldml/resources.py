@@ -1,8 +1,12 @@
-"""Shared plumbing for extension points: a name registry, and YAML files shipped with sldml or given by path."""
+"""Shared plumbing: a name registry for extension points, YAML files shipped or given by path, atomic writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import os
+import pkgutil
+import tempfile
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -60,6 +64,22 @@ class Registry(Generic[T]):
         return list(self._entries.values())
 
 
+def import_submodules(package: str, path: Iterable[str]) -> list[str]:
+    """Import every public module of an extension package, so that what they register is registered.
+
+    A new reader, representation, backbone or experiment kind is one new file in its package: the package's
+    ``__init__`` calls this, and the file's decorators register it. Modules whose name starts with ``_`` are
+    skipped; modules already imported are not imported again.
+
+    Returns:
+        The names of the modules found.
+    """
+    found = sorted(m.name for m in pkgutil.iter_modules(list(path)) if not m.name.startswith("_"))
+    for name in found:
+        importlib.import_module(f"{package}.{name}")
+    return found
+
+
 def shipped_yaml_names(folder: str) -> list[str]:
     """Names (without ``.yaml``) of the YAML files shipped in ``sldml/<folder>``."""
     files = resources.files("sldml").joinpath(folder)
@@ -96,3 +116,39 @@ def read_yaml_mapping(source: str, folder: str, kind: str) -> dict[str, Any]:
     if not isinstance(tree, dict):
         raise ConfigError(f"{kind} {source}: expected a mapping at the top level")
     return tree
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write a file atomically: a temporary file in the same folder, flushed and synced, then renamed over it.
+
+    A crash or a full disk leaves the previous file (or none) intact, never half of the new one. The file gets
+    the usual permissions of a new file under the user's umask (0644 by default), not the temporary file's 0600.
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically (see :func:`write_bytes_atomic`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))

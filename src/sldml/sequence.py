@@ -131,3 +131,8 @@ def _check_shape(data: FloatArray, layout: Layout, source: str | None) -> None:
         )
     if data.shape[0] < MIN_FRAMES:
         raise DataError(source, f"field 'data': {data.shape[0]} frames; expected at least {MIN_FRAMES}")
+
+
+def class_label(seq: Sequence) -> str:
+    """The class name a sample is scored under: its label, else its class id as text."""
+    return seq.label if seq.label is not None else str(seq.class_id)

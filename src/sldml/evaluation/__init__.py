@@ -1,5 +1,6 @@
 """Evaluation: one-shot metrics and the non-learned baselines."""
 
-from sldml.evaluation.oneshot import OneShotResult, euclidean_distances, one_shot_accuracy, score_distances
+from sldml.distances import euclidean_distances
+from sldml.evaluation.oneshot import OneShotResult, one_shot_accuracy, score_distances
 
 __all__ = ["OneShotResult", "euclidean_distances", "one_shot_accuracy", "score_distances"]

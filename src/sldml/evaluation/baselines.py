@@ -1,4 +1,7 @@
-"""Non-learned one-shot baselines, scored by the same code as the learned metric.
+"""Non-learned one-shot baselines behind one registry, scored by the same code as the learned metric.
+
+A baseline is a function (references, queries, :class:`Setting`) -> (queries x references) distances,
+registered with :func:`register_baseline` under a name (``evaluate.baselines``) and the name a table shows.
 
 * ``euclidean``: 1-nearest-neighbour with Euclidean distance between representation images (the same
   preprocessing and image the network sees).
@@ -14,27 +17,90 @@
   (``benchmarks/results/dtw_unit_utd.md``); on inertial data it is worse (72.0 against 78.0 at 7/20). The bar
   a learned aligned metric has to clear on skeletons.
 * ``dtw_frames``: the same DTW over the image's columns exactly as an untrained ``frames`` network sees them:
-  the configured preprocessing (centring included) and ``model.frame_norm`` (``auto``: unit columns for
-  skeletons, each channel centred for inertial and fused data). It is the ``aligned`` config's model before
+  the configured preprocessing (centring included) and the ``frames`` backbone's ``norm`` option (``auto``: unit
+  columns for skeletons, each channel centred for inertial and fused data). It is the ``aligned`` config's model before
   training, so beside a trained run it shows what training added (on UTD-MHAD: a little for skeletons with a
   dozen or more auxiliary actions, a loss for inertial and fused data; ``docs/oneshot.md``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from dtaidistance import dtw_ndim
 
 from sldml import transforms
-from sldml.config import BASELINES, PreprocessConfig
+from sldml.config import PreprocessConfig
 from sldml.datasets import image, preprocess
+from sldml.distances import euclidean_distances
 from sldml.errors import ConfigError
-from sldml.evaluation.oneshot import OneShotResult, euclidean_distances, score_distances
+from sldml.evaluation.oneshot import OneShotResult, score_distances
 from sldml.protocols import OneShotSplit
 from sldml.representations.columns import image_columns, resolve_norm
-from sldml.sequence import Sequence
+from sldml.resources import Registry
+from sldml.sequence import Sequence, class_label
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a baseline may read besides the samples: the run's preprocessing and the ``frames`` norm.
+
+    Attributes:
+        preprocess: The configured preprocessing and representation.
+        frame_norm: The frame normalisation ``dtw_frames`` uses (the ``frames`` backbone's ``norm`` option).
+    """
+
+    preprocess: PreprocessConfig
+    frame_norm: str = "auto"
+
+
+Distances = Callable[[list[Sequence], list[Sequence], Setting], np.ndarray]
+"""(references, queries, setting) -> (queries x references) distances."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A registered baseline: its config name, the row name a table shows, and its distances."""
+
+    name: str
+    title: str
+    distances: Distances
+
+
+_BASELINES: Registry[Baseline] = Registry("baseline")
+
+
+def register_baseline(name: str, title: str) -> Callable[[Distances], Distances]:
+    """Decorator that registers a distance function as the baseline ``name`` (shown as ``title``)."""
+
+    def wrap(fn: Distances) -> Distances:
+        _BASELINES.add(name, Baseline(name, title, fn))
+        return fn
+
+    return wrap
+
+
+def list_baselines() -> list[str]:
+    """Names of the registered baselines, in registration order."""
+    return _BASELINES.names()
+
+
+def baseline_title(name: str) -> str:
+    """How a table names a baseline (the name itself if it is not registered)."""
+    return _BASELINES.get(name).title if name in _BASELINES.names() else name
+
+
+def check_baselines(names: list[str]) -> None:
+    """Refuse names that are not registered baselines.
+
+    Raises:
+        ConfigError: Naming the unknown ones and listing the valid ones.
+    """
+    unknown = sorted(set(names) - set(list_baselines()))
+    if unknown:
+        raise ConfigError(f"evaluate.baselines: unknown {', '.join(unknown)}; valid: {', '.join(list_baselines())}")
 
 
 def dtw_distances(references: list[Sequence], queries: list[Sequence]) -> np.ndarray:
@@ -81,22 +147,40 @@ def dtw_frames_distances(
     return _dtw_matrix([frames(s) for s in references], [frames(q) for q in queries])
 
 
-def _labels(seqs: list[Sequence]) -> list[str]:
-    return [s.label if s.label is not None else str(s.class_id) for s in seqs]
+@register_baseline("euclidean", "1-NN Euclidean on the image")
+def _euclidean(references: list[Sequence], queries: list[Sequence], setting: Setting) -> np.ndarray:
+    config = setting.preprocess
+    refs = np.stack([image(preprocess(s, config), config) for s in references])
+    return euclidean_distances(refs, np.stack([image(preprocess(s, config), config) for s in queries]))
+
+
+@register_baseline("dtw", "1-NN DTW on the raw sequence")
+def _dtw(references: list[Sequence], queries: list[Sequence], setting: Setting) -> np.ndarray:
+    return dtw_distances(references, queries)
+
+
+@register_baseline("dtw_unit", "1-NN DTW on unit image columns")
+def _dtw_unit(references: list[Sequence], queries: list[Sequence], setting: Setting) -> np.ndarray:
+    return dtw_unit_distances(references, queries, setting.preprocess)
+
+
+@register_baseline("dtw_frames", "1-NN DTW on normalised frames (untrained)")
+def _dtw_frames(references: list[Sequence], queries: list[Sequence], setting: Setting) -> np.ndarray:
+    return dtw_frames_distances(references, queries, setting.preprocess, setting.frame_norm)
 
 
 def run_baseline(name: str, split: OneShotSplit, config: PreprocessConfig, frame_norm: str = "auto") -> OneShotResult:
-    """Score one baseline on a protocol split (``frame_norm``: the ``model.frame_norm`` that ``dtw_frames`` uses)."""
-    if name == "euclidean":
-        refs = np.stack([image(preprocess(s, config), config) for s in split.references])
-        queries = np.stack([image(preprocess(s, config), config) for s in split.queries])
-        distances = euclidean_distances(refs, queries)
-    elif name == "dtw":
-        distances = dtw_distances(split.references, split.queries)
-    elif name == "dtw_unit":
-        distances = dtw_unit_distances(split.references, split.queries, config)
-    elif name == "dtw_frames":
-        distances = dtw_frames_distances(split.references, split.queries, config, frame_norm)
-    else:
-        raise ConfigError(f"unknown baseline {name!r}; valid: {', '.join(BASELINES)}")
-    return score_distances(distances, _labels(split.references), _labels(split.queries))
+    """Score one registered baseline on a protocol split.
+
+    Args:
+        name: A registered baseline (:func:`list_baselines`).
+        split: The one-shot split.
+        config: The preprocessing and representation.
+        frame_norm: The normalisation ``dtw_frames`` uses (the ``frames`` backbone's ``norm`` option).
+
+    Raises:
+        ConfigError: If the baseline is not registered.
+    """
+    distances = _BASELINES.get(name).distances(split.references, split.queries, Setting(config, frame_norm))
+    labels = [class_label(s) for s in split.references]
+    return score_distances(distances, labels, [class_label(s) for s in split.queries])

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sldml.distances import euclidean_distances
 from sldml.errors import ConfigError
+from sldml.records import Scores
 
 FloatMatrix = npt.NDArray[np.floating[Any]]
 
@@ -41,27 +43,9 @@ class OneShotResult:
     queries: int
     predictions: list[str] = field(default_factory=list)
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-friendly scores (without the per-query predictions)."""
-        return {
-            "top1": self.top1,
-            "top5": self.top5,
-            "k": self.k,
-            "queries": self.queries,
-            "per_class": self.per_class,
-            "labels": self.labels,
-            "confusion": self.confusion,
-        }
-
-
-def euclidean_distances(references: FloatMatrix, queries: FloatMatrix) -> npt.NDArray[np.float64]:
-    """(queries x references) Euclidean distances between flattened rows."""
-    ref = np.asarray(references, dtype=np.float64).reshape(len(references), -1)
-    qry = np.asarray(queries, dtype=np.float64).reshape(len(queries), -1)
-    if ref.shape[1] != qry.shape[1]:
-        raise ConfigError(f"references have {ref.shape[1]} features, queries {qry.shape[1]}; expected the same")
-    squared = (qry**2).sum(1)[:, None] - 2 * qry @ ref.T + (ref**2).sum(1)[None, :]
-    return np.asarray(np.sqrt(np.maximum(squared, 0.0)), dtype=np.float64)
+    def summary(self) -> Scores:
+        """The scores as a result record (without the per-query predictions)."""
+        return Scores(self.top1, self.top5, self.k, self.queries, self.per_class, self.labels, self.confusion)
 
 
 def score_distances(distances: FloatMatrix, reference_labels: list[str], query_labels: list[str]) -> OneShotResult:

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sldml.distances import euclidean_distances
 from sldml.errors import ConfigError
-from sldml.evaluation.oneshot import euclidean_distances
 
 Floats = npt.NDArray[np.floating[Any]]
 Distance = Callable[[Floats, Floats], Floats]

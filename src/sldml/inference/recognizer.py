@@ -16,6 +16,9 @@ labelled data, or is given. ``confidence`` = (softmax share of the best label am
 temperature = the calibration's median genuine distance) x (1 - the calibrated false-accept rate at the
 query's distance): near 1 when one label is clearly nearest and a never-enrolled action would rarely come as
 close.
+
+One class, :class:`Recognizer`, over 300 lines: checking, fusing, embedding, enrolling, searching (exact or
+shortlisted DTW) and deciding belong to one object a user holds.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from sldml.errors import ConfigError, DataError
 from sldml.evaluation.openset import Calibration, calibrate
 from sldml.fusion import fuse, fuse_pairs
 from sldml.inference.gallery import Backend, Gallery
-from sldml.sequence import Sequence
-from sldml.training.run import Run, class_label, embed, embedding_distances, load_run
+from sldml.runs import Run, embed, embedding_distances, load_run, write_calibration
+from sldml.runs.folder import CALIBRATION, read_json
+from sldml.sequence import Sequence, class_label
 
 UNKNOWN = "unknown"
 _GENERIC_MODALITIES = ("sensor",)  # what the array reader assigns when a file declares no modality
@@ -76,7 +80,8 @@ def _fingerprint(run: Run, spec: dict[str, Any]) -> str:
     for name, tensor in sorted(run.net.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    digest.update(json.dumps({"spec": spec, "preprocess": vars(run.config.preprocess)}, sort_keys=True).encode())
+    preprocess = {k: v for k, v in vars(run.config.preprocess).items() if k != "options" or v}  # as before options
+    digest.update(json.dumps({"spec": spec, "preprocess": preprocess}, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
@@ -95,7 +100,7 @@ class Recognizer:
     Build one with :meth:`load`.
 
     Args:
-        run: A loaded run (:func:`sldml.training.run.load_run`).
+        run: A loaded run (:func:`sldml.runs.load_run`).
         spec: What the model reads: ``layout``, ``modality``, ``rate_hz``.
         calibration: The calibrated threshold, if any.
         threshold: Overrides the calibrated threshold (``None``: use the calibration's).
@@ -137,7 +142,7 @@ class Recognizer:
 
         Args:
             path: The run folder or a checkpoint in it.
-            checkpoint: ``last`` or ``best`` (see :func:`~sldml.training.run.load_run`).
+            checkpoint: ``last`` or ``best`` (see :func:`~sldml.runs.load_run`).
             threshold: Rejection threshold, overriding ``calibration.json``.
             layout: Only for runs made before ``input.json`` existed: the layout the model was trained on.
 
@@ -145,19 +150,16 @@ class Recognizer:
             ConfigError: If the run is incomplete, or has no ``input.json`` and no ``layout`` is given.
         """
         run = load_run(path, checkpoint)
-        spec_file = run.path / "input.json"
-        if spec_file.is_file():
-            spec = json.loads(spec_file.read_text())
+        if run.spec:
+            spec = run.spec
         elif layout is not None:
             spec = {"layout": layout, "modality": run.config.data.modality, "rate_hz": None}
         else:
             raise ConfigError(
                 f"{run.path}: input.json is missing (a run from an older sldml); pass the layout it was trained on"
             )
-        calibration = None
-        calibration_file = run.path / "calibration.json"
-        if calibration_file.is_file():
-            calibration = Calibration.from_dict(json.loads(calibration_file.read_text()), str(calibration_file))
+        stored = read_json(run.path / CALIBRATION)
+        calibration = None if stored is None else Calibration.from_dict(stored, str(run.path / CALIBRATION))
         return cls(run, spec, calibration, threshold)
 
     @property
@@ -250,6 +252,16 @@ class Recognizer:
         self.calibration = calibrate(self.embed(prepared), labels, target_far, source, self.distances)
         self.threshold_override = None
         return self.calibration
+
+    def save_calibration(self) -> Path:
+        """Write the current calibration into the run folder's ``calibration.json``.
+
+        Raises:
+            ConfigError: If there is no calibration.
+        """
+        if self.calibration is None:
+            raise ConfigError("no calibration to save: calibrate first")
+        return write_calibration(self.run.path, self.calibration.to_dict())
 
     def distances(self, references: npt.NDArray[Any], queries: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """(queries x references) distances in the model's metric (Euclidean, or DTW of frame-level embeddings)."""

@@ -8,7 +8,6 @@ score a visual feature against the text's embedding, whatever the text.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ import torch
 from safetensors.torch import load_file
 
 from sldml.config import PreprocessConfig, build_section
-from sldml.datasets import SignalImageDataset
 from sldml.errors import ConfigError, DataError
-from sldml.layouts import get_layout
 from sldml.models.stgcn import STGCN
 from sldml.models.zeroshot import DeViSE, RelationNet
+from sldml.records import ZeroShotRunResults
+from sldml.runs import features
 from sldml.sequence import Sequence
 from sldml.text import embed_texts
 
@@ -69,19 +68,24 @@ class ZeroShotModel:
                 raise ConfigError(f"{path} is not a finished zero-shot run with a {head} head: {required} is missing")
         if head not in ("devise", "relation"):
             raise ConfigError(f"zero-shot head {head!r}; valid: devise, relation")
-        results: dict[str, Any] = json.loads((path / "results.json").read_text())
-        config = results["config"]
-        widths = [(int(w[0]), int(w[1])) for w in config["visual"]["widths"]]
-        backbone = STGCN(get_layout(results["layout"]), config["visual"]["strategy"], widths)
+        results = ZeroShotRunResults.read(path / "results.json")
+        config: dict[str, Any] = results.config
+        try:
+            visual, relation = config["visual"], config["relation"]
+            backbone = STGCN(visual["strategy"], visual["widths"], results.layout)
+            preprocess: PreprocessConfig = build_section(PreprocessConfig, config["preprocess"], "preprocess.")
+        except (KeyError, TypeError) as err:
+            raise DataError(
+                path / "results.json", f"field 'config' is incomplete ({type(err).__name__}: {err})"
+            ) from None
         backbone.load_state_dict(load_file(str(path / "stgcn.safetensors")))
         model: torch.nn.Module = (
-            DeViSE(results["visual_dim"], results["text_dim"])
+            DeViSE(results.visual_dim, results.text_dim)
             if head == "devise"
-            else RelationNet(results["visual_dim"], results["text_dim"], config["relation"]["hidden"])
+            else RelationNet(results.visual_dim, results.text_dim, relation["hidden"])
         )
         model.load_state_dict(load_file(str(path / f"{head}.safetensors")))
-        preprocess: PreprocessConfig = build_section(PreprocessConfig, config["preprocess"], "preprocess.")
-        return cls(path, backbone.eval(), model.eval(), preprocess, results["layout"])
+        return cls(path, backbone.eval(), model.eval(), preprocess, results.layout)
 
     def rank(self, sequences: list[Sequence], classes: list[str]) -> list[Ranking]:
         """Rank ``classes`` (any texts) for every sequence.
@@ -95,11 +99,10 @@ class ZeroShotModel:
         for seq in sequences:
             if seq.layout != self.layout:
                 raise DataError(seq.source or "<sequence>", f"layout {seq.layout!r}; the model reads {self.layout!r}")
-        data = SignalImageDataset(sequences, self.preprocess, [0] * len(sequences), None)
         text = torch.from_numpy(embed_texts(classes, "learned"))
+        visual = torch.from_numpy(features(self.backbone, sequences, self.preprocess))
         with torch.no_grad():
-            features = self.backbone(torch.stack([data[i][0] for i in range(len(data))]))
-            scores = self.head(features, text).numpy()
+            scores = self.head(visual, text).numpy()
         out = []
         for seq, row in zip(sequences, scores, strict=True):
             order = np.argsort(-row, kind="stable")

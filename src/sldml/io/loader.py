@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,16 @@ class LoadReport:
         }
 
 
-def load_folder(path: str | Path) -> LoadReport:
+def load_folder(path: str | Path, formats: Collection[str] | None = None) -> LoadReport:
     """Read every data file under a folder.
 
     A folder with a ``manifest.csv`` is read through the manifest (see :mod:`sldml.io.folder`);
     otherwise every file below it (recursively, in sorted order) is offered to the registered formats.
+
+    Args:
+        path: The folder (or its ``manifest.csv``).
+        formats: Read only files of these formats (registered names); files of other formats are listed as
+            ignored. ``None``: every format.
 
     Raises:
         DataError: If the folder does not exist, or its manifest is unreadable.
@@ -81,7 +87,7 @@ def load_folder(path: str | Path) -> LoadReport:
         return report
     for file in sorted(p for p in root.rglob("*") if p.is_file()):
         fmt = detect_format(file)
-        if fmt is None:
+        if fmt is None or (formats is not None and fmt.name not in formats):
             report.ignored.append(str(file))
             continue
         try:

@@ -219,6 +219,8 @@ def read_ntu_skeleton(path: Path, bodies: BodyMode = "main") -> list[Sequence]:
     return [make(np.concatenate([main, second], axis=1), KINECT_V2_PAIR.name, filled_frames=filled + filled_2)]
 
 
-@register_format("ntu_skeleton", lambda p: p.suffix.lower() == ".skeleton", "NTU RGB+D .skeleton text")
+@register_format(
+    "ntu_skeleton", lambda p: p.suffix.lower() == ".skeleton", "NTU RGB+D .skeleton text", aliases=("ntu",)
+)
 def _read_main(path: Path) -> list[Sequence]:
     return read_ntu_skeleton(path, bodies="main")

@@ -29,6 +29,7 @@ class FileFormat:
         description: One line for ``sldml info`` and the docs.
         priority: Formats are asked in increasing priority; a generic format that claims files by suffix
             alone (``.csv``) has a high number so that specific ones (which peek at the content) go first.
+        aliases: Other names the format answers to (e.g. ``ntu`` for ``ntu_skeleton``), as a dataset name.
     """
 
     name: str
@@ -36,16 +37,19 @@ class FileFormat:
     read: Reader
     description: str
     priority: int = 50
+    aliases: tuple[str, ...] = ()
 
 
 _FORMATS: Registry[FileFormat] = Registry("file format")
 
 
-def register_format(name: str, claims: Claim, description: str, priority: int = 50) -> Callable[[Reader], Reader]:
-    """Decorator that registers a reader under ``name`` (see :class:`FileFormat` for ``priority``)."""
+def register_format(
+    name: str, claims: Claim, description: str, priority: int = 50, aliases: tuple[str, ...] = ()
+) -> Callable[[Reader], Reader]:
+    """Decorator that registers a reader under ``name`` (see :class:`FileFormat` for ``priority`` and ``aliases``)."""
 
     def wrap(read: Reader) -> Reader:
-        _FORMATS.add(name, FileFormat(name, claims, read, description, priority))
+        _FORMATS.add(name, FileFormat(name, claims, read, description, priority, aliases))
         return read
 
     return wrap
@@ -61,11 +65,14 @@ def list_formats() -> list[str]:
 
 
 def get_format(name: str) -> FileFormat:
-    """Look a format up by name.
+    """Look a format up by name or alias.
 
     Raises:
         ConfigError: If no format has that name; the message lists the valid ones.
     """
+    for fmt in _FORMATS.values():
+        if name in fmt.aliases:
+            return fmt
     return _FORMATS.get(name)
 
 

@@ -14,6 +14,9 @@ gyroscope is the angular velocity of the forearm's orientation (in deg/s). Skele
 
 Generation is deterministic: a (seed, subject, action, trial) tuple always gives the same sample,
 whatever else is generated alongside it.
+
+The module is long (about 490 lines) because it is one thing: the body, its joint angles, the 20 actions'
+angle curves, the camera and the IMU are defined together so that each action reads as one table of curves.
 """
 
 from __future__ import annotations

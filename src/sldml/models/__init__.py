@@ -1,11 +1,34 @@
-"""Models: backbones behind one registry, the embedder, and the SL-DML network."""
+"""Models: backbones behind one registry, the embedder, and the SL-DML network.
 
-from sldml.models import frames as _frames  # noqa: F401  (import registers the backbone)
-from sldml.models import lstm as _lstm  # noqa: F401  (import registers the backbone)
-from sldml.models import resnet as _resnet  # noqa: F401  (import registers the backbone)
-from sldml.models import stgcn as _stgcn  # noqa: F401  (import registers the backbone)
-from sldml.models import tcn as _tcn  # noqa: F401  (import registers the backbone)
+Importing this package imports every module in it, which registers every backbone: a new backbone is one new
+file here.
+"""
+
+from sldml.models.factory import build_net, method_name
 from sldml.models.net import Embedder, EmbeddingNet
-from sldml.models.registry import create_backbone, list_backbones, register_backbone
+from sldml.models.registry import (
+    Backbone,
+    backbone_class,
+    backbone_options,
+    check_options,
+    create_backbone,
+    list_backbones,
+    register_backbone,
+)
+from sldml.resources import import_submodules
 
-__all__ = ["Embedder", "EmbeddingNet", "create_backbone", "list_backbones", "register_backbone"]
+import_submodules(__name__, __path__)
+
+__all__ = [
+    "Backbone",
+    "Embedder",
+    "EmbeddingNet",
+    "backbone_class",
+    "backbone_options",
+    "build_net",
+    "check_options",
+    "create_backbone",
+    "list_backbones",
+    "method_name",
+    "register_backbone",
+]

@@ -1,12 +1,12 @@
-"""Build the SL-DML network an experiment config describes."""
+"""Build the SL-DML network an experiment config describes, and name what it is."""
 
 from __future__ import annotations
 
 import torch
 
-from sldml.config import Config
+from sldml.config import Config, ModelConfig
 from sldml.models.net import EmbeddingNet
-from sldml.models.registry import create_backbone
+from sldml.models.registry import backbone_class, create_backbone
 
 
 def build_net(
@@ -24,19 +24,16 @@ def build_net(
         pretrained: Load ``model.pretrained`` weights (``False`` when a trained run's weights follow anyway).
         input_shape: The shape of one input (e.g. (3, 20, 64)); given, the network runs once on zeros so that
             layers sized by their first input (the ``tcn`` stem) exist before an optimiser or state dict needs them.
-        layout: The input's layout name (the ``stgcn`` backbone builds its graph from its bones).
+        layout: The input's layout name (passed to backbones that read it, e.g. ``stgcn``'s graph).
+
+    Raises:
+        ConfigError: If the backbone, one of its options or the pretrained weights are invalid.
     """
-    options = (
-        {"norm": config.model.frame_norm, "kernel": config.model.frame_kernel}
-        if config.model.backbone == "frames"
-        else {}
-    )
     backbone = create_backbone(
         config.model.backbone,
-        stem=config.model.stem,
-        pretrained=config.model.pretrained if pretrained else "none",
         layout=layout,
-        **options,
+        pretrained=config.model.pretrained if pretrained else "none",
+        options=config.model.options,
     )
     net = EmbeddingNet(
         backbone,
@@ -51,3 +48,16 @@ def build_net(
             net(torch.zeros((2, *input_shape)))
         net.train()
     return net
+
+
+def method_name(model: ModelConfig) -> str:
+    """What a model config trains, as results and tables name it: ``SL-DML (resnet18)``, ``aligned (frames, DTW)``.
+
+    Backbones that declare frame-level output are compared by DTW: the time-aligned metric.
+
+    Raises:
+        ConfigError: If the backbone is not registered.
+    """
+    if backbone_class(model.backbone).output_kind == "frames":
+        return f"aligned ({model.backbone}, DTW)"
+    return f"SL-DML ({model.backbone})"

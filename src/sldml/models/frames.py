@@ -10,7 +10,7 @@ where ``conv`` is a 1-D convolution over time with ``kernel`` taps (1: a per-fra
 start at zero, so that an untrained network *is* the non-learned metric, and training moves away from it only
 as far as the metric loss pulls. Every output frame has as many values as an input column (3 x rows).
 
-``norm`` (``model.frame_norm``):
+``norm`` (``model.options.norm``):
 
 * ``unit``: each column scaled to length one (compares the pose's shape, not its size: for skeletons);
 * ``centre``: each channel minus its mean over time (removes an inertial sensor's offset, such as gravity on an
@@ -21,7 +21,7 @@ as far as the metric loss pulls. Every output frame has as many values as an inp
   none / unit / centre / centre_unit): skeleton 84.4 / 92.1 / 91.2 / 86.1, inertial 69.5 / 72.0 / 80.2 / 82.3,
   fused 90.9 / 90.8 / 96.6 / 93.4 (benchmarks/results/frames_utd.md).
 
-Output: (B, 3 x rows, T) for (B, 3, rows, T) images: the time axis is kept (:func:`output_length`).
+Output: (B, 3 x rows, T) for (B, 3, rows, T) images: the time axis is kept (:meth:`FrameMap.output_length`).
 """
 
 from __future__ import annotations
@@ -33,13 +33,8 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.parameter import UninitializedParameter
 
 from sldml.errors import ConfigError
-from sldml.models.registry import register_backbone
-from sldml.representations.columns import FRAME_NORMS, resolve_norm
-
-
-def output_length(frames: int) -> int:
-    """Frames of the output for an input of ``frames`` columns: all of them."""
-    return frames
+from sldml.models.registry import Backbone, register_backbone
+from sldml.representations.columns import FRAME_NORMS, FrameNorm, resolve_norm
 
 
 def normalise_frames(x: Tensor, norm: str) -> Tensor:
@@ -75,30 +70,39 @@ class _ZeroResidual(LazyModuleMixin, nn.Module):
         return x + F.conv1d(x, self.weight, padding=self.kernel // 2)
 
 
-class FrameMap(nn.Module):
+@register_backbone("frames")
+class FrameMap(Backbone):
     """Normalised image columns plus a zero-initialised learned residual: (B, 3, rows, T) -> (B, 3 * rows, T).
 
     The network does not need an embedder: :attr:`embeds` tells :class:`~sldml.models.net.EmbeddingNet` to use
-    these frames as they are. :attr:`num_features` is 0 until the first input sets it (3 x rows).
+    these frames as they are. :attr:`num_features` is 0 until the first input sets it (3 x rows). Untrained, it
+    is 1-NN DTW over normalised columns (:attr:`metric_untrained`). Pretrained weights: none.
 
     Args:
-        norm: Frame normalisation (see the module docstring).
-        kernel: Taps of the residual convolution over time (odd; 1 = a per-frame linear map).
+        norm: Frame normalisation (``model.options.norm``, see the module docstring); ``auto`` is resolved with
+            the layout.
+        kernel: Taps of the residual convolution over time (``model.options.kernel``; odd; 1 = a per-frame
+            linear map).
+        layout: The input's layout (resolves ``auto``).
     """
 
-    input_kind = "image"
     output_kind = "frames"
     embeds = True
+    metric_untrained = True
 
-    def __init__(self, norm: str = "unit", kernel: int = 1) -> None:
+    def __init__(self, norm: FrameNorm = "auto", kernel: int = 1, layout: str | None = None) -> None:
         super().__init__()
-        if norm not in FRAME_NORMS or norm == "auto":
-            raise ConfigError(f"frame norm {norm!r}; valid: {', '.join(FRAME_NORMS[1:])} (resolve auto first)")
+        if norm not in FRAME_NORMS:
+            raise ConfigError(f"model.options.norm={norm!r}; valid: {', '.join(FRAME_NORMS)}")
         if kernel < 1 or kernel % 2 == 0:
-            raise ConfigError(f"model.frame_kernel={kernel}; expected an odd number >= 1 (it keeps the length)")
-        self.norm = norm
+            raise ConfigError(f"model.options.kernel={kernel}; expected an odd number >= 1 (it keeps the length)")
+        self.norm = resolve_norm(norm, layout)
         self.residual = _ZeroResidual(kernel)
         self.num_features = 0
+
+    def output_length(self, frames: int) -> int:
+        """Frames of the output for an input of ``frames`` columns: all of them."""
+        return frames
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, 3, rows, T) images, or (B, C, T) signals, to (B, C, T) frames."""
@@ -107,18 +111,3 @@ class FrameMap(nn.Module):
         self.num_features = x.shape[1]
         out = self.residual(normalise_frames(x, self.norm))
         return F.normalize(out, dim=1, eps=1e-12) if self.norm.endswith("unit") else out
-
-
-@register_backbone("frames")
-def create_frames(
-    stem: str = "small", pretrained: str = "none", layout: str | None = None, norm: str = "auto", kernel: int = 1
-) -> FrameMap:
-    """The normalised-columns backbone with a learned residual (``model.backbone=frames``).
-
-    Raises:
-        ConfigError: If pretrained weights are asked for, or ``norm`` or ``kernel`` is invalid.
-    """
-    del stem  # no image stem; it fits any layout
-    if pretrained != "none":
-        raise ConfigError(f"model.pretrained={pretrained!r}: the frames backbone has no pretrained weights; use none")
-    return FrameMap(resolve_norm(norm, layout), kernel)

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from sldml.errors import ConfigError
-from sldml.models.registry import register_backbone
+from sldml.models.registry import Backbone, register_backbone
 
 MATCH = 1
 """Index of the "match" logit of :class:`SiameseLSTM`."""
@@ -133,14 +133,18 @@ class LSTMClassifier(nn.Module):
         return out
 
 
-class ImageLSTM(nn.Module):
+@register_backbone("lstm")
+class ImageLSTM(Backbone):
     """The LSTM encoder reading a representation image's columns as frames: (B, 3, rows, T) -> (B, hidden).
 
-    The frame size is fixed by the first input (a lazy linear projection to ``hidden`` values per frame, then
-    ReLU, feeds the LSTM), so one backbone fits every layout.
-    """
+    ``model.backbone=lstm`` in the one-shot pipeline; trained from scratch (no pretrained weights). The frame size
+    is fixed by the first input (a lazy linear projection to ``hidden`` values per frame, then ReLU, feeds the
+    LSTM), so one backbone fits every layout.
 
-    input_kind = "image"
+    Args:
+        hidden: Hidden size (``model.options.hidden``).
+        layers: Stacked LSTM layers (``model.options.layers``).
+    """
 
     def __init__(self, hidden: int = 128, layers: int = 1) -> None:
         super().__init__()
@@ -154,18 +158,3 @@ class ImageLSTM(nn.Module):
             x = x.flatten(1, 2)
         out: Tensor = self.encoder(self.project(x.transpose(1, 2)))
         return out
-
-
-@register_backbone("lstm")
-def create_lstm(
-    stem: str = "small", pretrained: str = "none", layout: str | None = None, hidden: int = 128, layers: int = 1
-) -> ImageLSTM:
-    """The recurrent backbone (``model.backbone=lstm``) for the one-shot pipeline; trained from scratch.
-
-    Raises:
-        ConfigError: If pretrained weights are asked for (there are none for this network).
-    """
-    del stem, layout  # the image stems are ResNet's; any layout
-    if pretrained != "none":
-        raise ConfigError(f"model.pretrained={pretrained!r}: the lstm backbone has no pretrained weights; use none")
-    return ImageLSTM(hidden, layers)

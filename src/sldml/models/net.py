@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from sldml.models.registry import Backbone
 
 
 class Embedder(nn.Module):
@@ -45,7 +45,7 @@ class EmbeddingNet(nn.Module):
 
     def __init__(
         self,
-        backbone: nn.Module,
+        backbone: Backbone,
         embedding_dim: int = 128,
         hidden_dim: int = 256,
         num_classes: int = 0,
@@ -53,20 +53,19 @@ class EmbeddingNet(nn.Module):
     ) -> None:
         super().__init__()
         self.backbone = backbone
-        self.own_frames = bool(getattr(backbone, "embeds", False))
-        features = cast(int, backbone.num_features)
-        self.embedder = None if self.own_frames else Embedder(features, hidden_dim, embedding_dim)
+        self.own_frames = backbone.embeds
+        self.embedder = None if self.own_frames else Embedder(backbone.num_features, hidden_dim, embedding_dim)
         self.classifier: nn.Module | None = None
         if num_classes > 0:
             self.classifier = nn.LazyLinear(num_classes) if self.own_frames else nn.Linear(embedding_dim, num_classes)
         self.resize = resize
-        self._frame_dim: int | None = embedding_dim if getattr(backbone, "output_kind", "") == "frames" else None
+        self._frame_dim: int | None = embedding_dim if backbone.output_kind == "frames" else None
 
     @property
     def frame_dim(self) -> int | None:
         """Values per frame of a frame-level embedding (``None``: pooled embeddings)."""
         if self._frame_dim is not None and self.own_frames:
-            return cast(int, self.backbone.num_features) or None
+            return self.backbone.num_features or None
         return self._frame_dim
 
     def embed(self, x: Tensor) -> Tensor:

@@ -26,17 +26,21 @@ from torch import Tensor, nn
 from torchvision.models import ResNet18_Weights, resnet18
 
 from sldml.errors import ConfigError
-from sldml.models.registry import register_backbone
+from sldml.models.registry import Backbone, register_backbone
 
 Stem = Literal["small", "imagenet"]
 
 
-class ResNetBackbone(nn.Module):
-    """ResNet18 trunk returning (B, 512) pooled features."""
+@register_backbone("resnet18")
+class ResNetBackbone(Backbone):
+    """ResNet18 trunk returning (B, 512) pooled features (``model.backbone=resnet18``); any layout.
 
-    input_kind = "image"
+    Args:
+        stem: ``small`` or ``imagenet`` (see the module docstring).
+        pretrained: ``none``, ``imagenet`` or a path to a state dict (see the module docstring).
+    """
 
-    def __init__(self, stem: Stem = "small") -> None:
+    def __init__(self, stem: Stem = "small", pretrained: str = "none") -> None:
         super().__init__()
         if stem not in ("small", "imagenet"):
             raise ConfigError(f"resnet18 stem {stem!r}; valid: small, imagenet")
@@ -47,6 +51,7 @@ class ResNetBackbone(nn.Module):
         self.net = net
         self.stem = stem
         self.num_features = 512
+        _load(self, pretrained)
 
     def forward(self, x: Tensor) -> Tensor:
         """(B, 3, H, W) images to (B, 512) features."""
@@ -108,12 +113,3 @@ def _load(backbone: ResNetBackbone, pretrained: str) -> None:
             f"model.pretrained={pretrained}: weights do not fit resnet18 ({len(missing)} missing, e.g. "
             f"{missing[:3]}; {len(unexpected)} unexpected, e.g. {unexpected[:3]})"
         )
-
-
-@register_backbone("resnet18")
-def create_resnet18(stem: Stem = "small", pretrained: str = "none", layout: str | None = None) -> ResNetBackbone:
-    """ResNet18 with the given stem and weights (see the module docstring); any layout."""
-    del layout
-    backbone = ResNetBackbone(stem)
-    _load(backbone, pretrained)
-    return backbone

@@ -14,13 +14,14 @@ first strided, 256 x 3 with the first strided); global average pooling over time
 256-d feature the zero-shot paper uses.
 
 Input: the ``compact`` representation image (B, 3, J, T) (channels x, y, z; rows = joints; columns = time),
-so every preprocessing option applies unchanged, or a (B, 3, T, J) tensor with ``time_first``.
+so every preprocessing option applies unchanged.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence as Seq
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,7 @@ from torch import Tensor, nn
 
 from sldml.errors import ConfigError
 from sldml.layouts import Layout, get_layout
-from sldml.models.registry import register_backbone
+from sldml.models.registry import Backbone, register_backbone
 
 DEFAULT_WIDTHS: tuple[tuple[int, int], ...] = (
     (64, 1),
@@ -140,35 +141,39 @@ class STGCNBlock(nn.Module):
         return out
 
 
-class STGCN(nn.Module):
+@register_backbone("stgcn")
+class STGCN(Backbone):
     """ST-GCN feature extractor: (B, 3, J, T) compact images -> (B, widths[-1]) pooled features.
 
-    Args:
-        layout: The skeleton layout (its bones make the graph).
-        strategy: ``spatial`` or ``uniform`` partitioning.
-        widths: (channels, temporal stride) per block.
-        time_first: Inputs are (B, 3, T, J) instead of the compact image's (B, 3, J, T).
-    """
+    ``model.backbone=stgcn``; trained from scratch (no pretrained weights); skeleton layouts with bones only.
 
-    input_kind = "image"
+    Args:
+        strategy: ``spatial`` or ``uniform`` partitioning (``model.options.strategy``).
+        widths: (channels, temporal stride) per block (``model.options.widths``, e.g. ``[[64, 1], [128, 2]]``).
+        layout: The skeleton layout's name (its bones make the graph).
+
+    Raises:
+        ConfigError: If there is no layout, it has no bones, or ``widths`` is empty or malformed.
+    """
 
     def __init__(
         self,
-        layout: Layout,
-        strategy: str = "spatial",
-        widths: Seq[tuple[int, int]] = DEFAULT_WIDTHS,
-        time_first: bool = False,
+        strategy: Literal["spatial", "uniform"] = "spatial",
+        widths: Seq[Seq[int]] = DEFAULT_WIDTHS,
+        layout: str | None = None,
     ) -> None:
         super().__init__()
-        if not widths:
-            raise ConfigError("ST-GCN needs at least one block")
-        a = torch.from_numpy(adjacency(layout, strategy))
+        if layout is None:
+            raise ConfigError("the stgcn backbone needs the skeleton layout of its input (its bones make the graph)")
+        if not widths or not all(len(w) == 2 and min(w) >= 1 for w in widths):
+            raise ConfigError(f"ST-GCN widths {list(widths)}: expected at least one [channels, stride] pair, both >= 1")
+        graph = get_layout(layout)
+        a = torch.from_numpy(adjacency(graph, strategy))
         self.a: Tensor
         self.register_buffer("a", a)
-        self.joints = layout.size
-        self.time_first = time_first
+        self.joints = graph.size
         partitions = int(a.shape[0])
-        self.data_bn = nn.BatchNorm1d(3 * layout.size)
+        self.data_bn = nn.BatchNorm1d(3 * graph.size)
         channels = [3, *(w for w, _ in widths)]
         self.blocks = nn.ModuleList(
             STGCNBlock(channels[i], channels[i + 1], partitions, stride) for i, (_, stride) in enumerate(widths)
@@ -177,9 +182,8 @@ class STGCN(nn.Module):
         self.num_features = channels[-1]
 
     def forward(self, x: Tensor) -> Tensor:
-        """(B, 3, J, T) (or (B, 3, T, J) with ``time_first``) to (B, num_features)."""
-        if not self.time_first:
-            x = x.transpose(2, 3)
+        """(B, 3, J, T) to (B, num_features)."""
+        x = x.transpose(2, 3)
         batch, coords, frames, joints = x.shape
         if coords != 3 or joints != self.joints:
             raise ConfigError(
@@ -191,24 +195,3 @@ class STGCN(nn.Module):
             x = block(x, self.a * importance)
         out: Tensor = x.mean(dim=(2, 3))
         return out
-
-
-@register_backbone("stgcn")
-def create_stgcn(
-    stem: str = "small",
-    pretrained: str = "none",
-    layout: str | None = "kinect_v1",
-    strategy: str = "spatial",
-    widths: Seq[tuple[int, int]] = DEFAULT_WIDTHS,
-) -> STGCN:
-    """ST-GCN over a skeleton layout's graph (``model.backbone=stgcn``); trained from scratch.
-
-    Raises:
-        ConfigError: If pretrained weights are asked for, or the layout is not a skeleton with bones.
-    """
-    del stem  # the image stems are ResNet's
-    if pretrained != "none":
-        raise ConfigError(f"model.pretrained={pretrained!r}: the stgcn backbone has no pretrained weights; use none")
-    if layout is None:
-        raise ConfigError("the stgcn backbone needs the skeleton layout of its input (its bones make the graph)")
-    return STGCN(get_layout(layout), strategy, widths)

@@ -6,8 +6,8 @@ So every preprocessing option (centring, per-sensor scaling, width, augmentation
 
 Architecture: a stem (1-D convolution, kernel 5, stride 2) halves the time axis, then residual blocks of two
 dilated 1-D convolutions (kernel 3; dilations 1, 2, 4, ...), each with batch norm and ReLU. Output: (B, C, T')
-with ``T' = (T + 1) // 2`` for an input of T columns (:func:`output_length`). The stem's input size is set by
-the first batch it sees (a lazy convolution), so one backbone fits every layout.
+with ``T' = (T + 1) // 2`` for an input of T columns (:meth:`TemporalConvNet.output_length`). The stem's input size
+is set by the first batch it sees (a lazy convolution), so one backbone fits every layout.
 """
 
 from __future__ import annotations
@@ -15,12 +15,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from sldml.errors import ConfigError
-from sldml.models.registry import register_backbone
-
-
-def output_length(frames: int) -> int:
-    """Frames of the output for an input of ``frames`` columns (the stem: kernel 5, stride 2, padding 2)."""
-    return (frames + 1) // 2
+from sldml.models.registry import Backbone, register_backbone
 
 
 class _Block(nn.Module):
@@ -40,15 +35,17 @@ class _Block(nn.Module):
         return out
 
 
-class TemporalConvNet(nn.Module):
+@register_backbone("tcn")
+class TemporalConvNet(Backbone):
     """Frame-level features of a representation image: (B, 3, rows, T) -> (B, channels, (T + 1) // 2).
 
+    ``model.backbone=tcn``; trained from scratch (no pretrained weights); any layout.
+
     Args:
-        channels: Feature channels of every frame.
-        blocks: Residual blocks; block k has dilation 2**k.
+        channels: Feature channels of every frame (``model.options.channels``).
+        blocks: Residual blocks; block k has dilation 2**k (``model.options.blocks``).
     """
 
-    input_kind = "image"
     output_kind = "frames"
 
     def __init__(self, channels: int = 128, blocks: int = 3) -> None:
@@ -70,17 +67,6 @@ class TemporalConvNet(nn.Module):
         out: Tensor = self.blocks(self.stem(x))
         return out
 
-
-@register_backbone("tcn")
-def create_tcn(
-    stem: str = "small", pretrained: str = "none", layout: str | None = None, channels: int = 128, blocks: int = 3
-) -> TemporalConvNet:
-    """The frame-level temporal convolution network (``model.backbone=tcn``); trained from scratch.
-
-    Raises:
-        ConfigError: If pretrained weights are asked for (there are none for this network).
-    """
-    del stem, layout  # the image stems are ResNet's; the TCN has one stem and fits any layout
-    if pretrained != "none":
-        raise ConfigError(f"model.pretrained={pretrained!r}: the tcn backbone has no pretrained weights; use none")
-    return TemporalConvNet(channels, blocks)
+    def output_length(self, frames: int) -> int:
+        """Frames of the output for an input of ``frames`` columns (the stem: kernel 5, stride 2, padding 2)."""
+        return (frames + 1) // 2

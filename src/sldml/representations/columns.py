@@ -30,7 +30,7 @@ def resolve_norm(norm: str, layout: str | None) -> str:
         ConfigError: If ``norm`` is unknown.
     """
     if norm not in FRAME_NORMS:
-        raise ConfigError(f"model.frame_norm={norm!r}; valid: {', '.join(FRAME_NORMS)}")
+        raise ConfigError(f"model.options.norm={norm!r}; valid: {', '.join(FRAME_NORMS)}")
     if norm != "auto":
         return norm
     if layout is None:

@@ -98,7 +98,7 @@ def decode_compact(compact: CompactImage) -> FloatArray:
     return out
 
 
-@register_representation("compact")
+@register_representation("compact", reads=("scale",))
 def compact(seq: Sequence, width: int = DEFAULT_WIDTH, scale: Scale = "global") -> FloatArray:
     """SL-DML's compact image: (3, rows, width), rows = joints or 3-axis sensors, colour = x, y, z."""
     return encode_compact(seq, width, scale).image

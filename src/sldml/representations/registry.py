@@ -4,6 +4,10 @@ A new representation touches ``sldml/representations/`` alone: write the functio
 with :func:`register_representation`. The contract, checked for every registered representation by
 the test suite: the result is a finite float32 array of shape (3, H, W) with values in [0, 1], W
 equal to the ``width`` argument, and the same input gives the same output.
+
+A representation's keyword parameters are its options. ``width`` is every representation's; a config's
+``preprocess`` section fills it, fills the other common fields a representation declares with ``reads`` (e.g.
+``compact`` reads ``scale``, ``signals`` reads ``height``), and passes ``preprocess.options`` for the rest.
 """
 
 from __future__ import annotations
@@ -21,11 +25,29 @@ from sldml.sequence import FloatArray, Sequence
 Representation = Callable[..., FloatArray]
 
 _REPRESENTATIONS: Registry[Representation] = Registry("representation")
+_READS: dict[str, tuple[str, ...]] = {}
 
 
-def register_representation(name: str) -> Callable[[Representation], Representation]:
-    """Decorator that registers a representation function under ``name``."""
-    return _REPRESENTATIONS.decorator(name)
+def register_representation(name: str, reads: tuple[str, ...] = ()) -> Callable[[Representation], Representation]:
+    """Decorator that registers a representation function under ``name``.
+
+    Args:
+        name: The registry name.
+        reads: Common ``preprocess`` config fields besides ``width`` that fill parameters of the same name.
+    """
+
+    def wrap(fn: Representation) -> Representation:
+        _REPRESENTATIONS.add(name, fn)
+        _READS[name] = ("width", *reads)
+        return fn
+
+    return wrap
+
+
+def config_fields(name: str) -> tuple[str, ...]:
+    """The common ``preprocess`` config fields a representation reads (``width`` and its ``reads``)."""
+    get_representation(name)
+    return _READS[name]
 
 
 def list_representations() -> list[str]:

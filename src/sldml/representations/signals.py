@@ -50,7 +50,7 @@ def signal_rows(seq: Sequence, width: int, height: int, scale: SignalScale) -> n
     return np.rint((1.0 - level) * (height - 1)).astype(np.int64)
 
 
-@register_representation("signals")
+@register_representation("signals", reads=("height",))
 def signals(
     seq: Sequence, width: int = DEFAULT_WIDTH, height: int = DEFAULT_HEIGHT, scale: SignalScale = "per_signal"
 ) -> FloatArray:

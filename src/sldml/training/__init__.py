@@ -1,5 +1,8 @@
-"""Training: the Lightning module and the run orchestration (run folder, checkpoints, results)."""
+"""Training: the Lightning modules and loops (one-shot, siamese pairs, classifier baselines, zero-shot).
 
-from sldml.training.run import Run, evaluate_run, load_run, train
+Imports torch and Lightning; nothing below this layer does, so recognising a query never loads Lightning.
+"""
 
-__all__ = ["Run", "evaluate_run", "load_run", "train"]
+from sldml.training.oneshot import check_config, train
+
+__all__ = ["check_config", "train"]

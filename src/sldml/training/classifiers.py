@@ -24,9 +24,25 @@ from torch.utils.data import DataLoader
 
 from sldml.errors import ConfigError
 from sldml.models.lstm import LSTMClassifier, pad_batch
+from sldml.training.trainer import quiet_trainer
 from sldml.transforms import resample_array
 
 _BATCH = 32
+
+
+CLASSIFIERS = ("svm", "softmax", "lstm1", "lstm2")
+"""The classifier baselines (``baselines.names`` of a siamese config)."""
+
+
+def check_classifiers(names: list[str]) -> None:
+    """Refuse names that are not classifier baselines.
+
+    Raises:
+        ConfigError: Naming the unknown ones and listing the valid ones.
+    """
+    unknown = sorted(set(names) - set(CLASSIFIERS))
+    if unknown:
+        raise ConfigError(f"baselines.names: unknown {', '.join(unknown)}; valid: {', '.join(CLASSIFIERS)}")
 
 
 def resampled(series: Seq[Tensor], frames: int) -> npt.NDArray[np.float32]:
@@ -65,15 +81,7 @@ def _lstm_predictions(
     net = LSTMClassifier(int(series[0].shape[1]), len(classes), hidden, layers)
     data = [(s, index[y]) for s, y in zip(series, labels, strict=True)]
     loader: DataLoader[tuple[Tensor, int]] = DataLoader(data, batch_size=_BATCH, shuffle=True, collate_fn=_collate)  # type: ignore[arg-type]
-    trainer = L.Trainer(
-        max_epochs=epochs,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    trainer = quiet_trainer(epochs, accelerator="cpu")
     trainer.fit(_ClassifierModule(net, lr), loader)
     net.eval()
     with torch.no_grad():
@@ -96,7 +104,7 @@ def baseline_accuracy(
     """Accuracy of one classifier baseline trained on ``train`` and scored on ``test``.
 
     Args:
-        name: ``svm``, ``softmax``, ``lstm1`` or ``lstm2``.
+        name: One of :data:`CLASSIFIERS`.
         train: Training frame tensors and labels.
         test: Test frame tensors and labels.
         frames: Resampled length of the ``svm`` / ``softmax`` features.
@@ -121,5 +129,5 @@ def baseline_accuracy(
     elif name in ("lstm1", "lstm2"):
         predicted = _lstm_predictions(train, test[0], 1 if name == "lstm1" else 2, hidden, epochs, seed, lr)
     else:
-        raise ConfigError(f"unknown classifier baseline {name!r}; valid: svm, softmax, lstm1, lstm2")
+        raise ConfigError(f"unknown classifier baseline {name!r}; valid: {', '.join(CLASSIFIERS)}")
     return float(np.mean(np.asarray(predicted) == np.asarray(test[1])))

@@ -21,11 +21,13 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Sampler
 
+from sldml.config import SiameseConfig
+from sldml.config.siamese import MCCConfig
+from sldml.datasets.pairs import sample_pairs
 from sldml.evaluation.mcc import METHODS, MultiClassModule, choose_references, training_matrix
 from sldml.models.lstm import SiameseLSTM, pad_batch
-from sldml.pairs import sample_pairs
 from sldml.sequence import Sequence
-from sldml.siamese_config import MCCConfig, SiameseConfig
+from sldml.training.trainer import quiet_trainer
 from sldml.transforms import frame_features
 
 EVAL_BATCH = 256
@@ -60,7 +62,7 @@ def standardiser(series: Seq[Tensor]) -> Callable[[Tensor], Tensor]:
 class SubsetBatches(Sampler[list[int]]):
     """Batches of sample indices, each from ONE dataset: ``m_per_class`` samples of random classes.
 
-    Pairs are then drawn inside a batch (:func:`sldml.pairs.sample_pairs`), so every sequence of a batch is
+    Pairs are then drawn inside a batch (:func:`sldml.datasets.pairs.sample_pairs`), so every sequence of a batch is
     encoded once however many pairs it is part of, and a pair never mixes datasets. Indices are global: dataset
     d's samples come after those of datasets 0..d-1. An epoch has about (all samples / batch_size) batches;
     each dataset gets batches in proportion to its size.
@@ -268,16 +270,7 @@ def train_siamese(
         return score_fold(net, train, test, config.mcc, config.train.seed) if test is not None else {}
 
     epochs = _Epochs(config.train.eval_every if test is not None else 0, score)
-    trainer = L.Trainer(
-        max_epochs=config.train.epochs,
-        accelerator=config.train.accelerator,
-        devices=1,
-        logger=False,
-        callbacks=[epochs],
-        enable_checkpointing=False,
-        enable_progress_bar=config.train.progress,
-        enable_model_summary=False,
-    )
+    trainer = quiet_trainer(config.train.epochs, config.train.accelerator, [epochs], config.train.progress)
     module = PairModule(
         net,
         config.pairs.per_sample,

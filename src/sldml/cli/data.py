@@ -1,0 +1,147 @@
+"""``sldml info``, ``render`` and ``synth``: look at data files and folders, write the built-in dataset."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from sldml import io as sio
+from sldml.cli.common import app, console, errors, user_errors
+from sldml.io import synthetic
+from sldml.io.folder import MANIFEST, write_folder
+from sldml.representations import list_representations, represent
+
+
+def _describe_file(path: Path) -> dict[str, Any]:
+    sequences = sio.read(path)
+    described = []
+    for seq in sequences:
+        info = seq.describe()
+        info.setdefault("bodies", 1 if seq.get_layout().kind == "skeleton" and seq.modality == "skeleton" else None)
+        described.append(info)
+    return {"path": str(path), "format": sequences[0].meta.get("format"), "sequences": described}
+
+
+def _print_file(info: dict[str, Any]) -> None:
+    table = Table(title=f"{info['path']} ({info['format']})", title_justify="left")
+    keys = [
+        "layout",
+        "modality",
+        "frames",
+        "rate_hz",
+        "joints",
+        "channels",
+        "bodies",
+        "label",
+        "class_id",
+        "subject",
+        "trial",
+        "setup",
+        "camera",
+        "filled_frames",
+    ]
+    keys = [k for k in keys if any(s.get(k) is not None for s in info["sequences"])]
+    table.add_column("field")
+    for number in range(len(info["sequences"])):
+        table.add_column(f"sequence {number}")
+    for key in keys:
+        table.add_row(key, *(str(seq.get(key, "")) for seq in info["sequences"]))
+    console.print(table)
+
+
+def _print_folder(summary: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]{summary['path']}[/]: {summary['samples']} samples, {summary['classes']} classes, "
+        f"{summary['subjects']} subjects, {len(summary['skipped'])} skipped"
+    )
+    console.print("by modality: " + ", ".join(f"{k} {v}" for k, v in summary["by_modality"].items()))
+    console.print("by layout: " + ", ".join(f"{k} {v}" for k, v in summary["by_layout"].items()))
+    if summary["per_class"]:
+        console.print("per class: " + ", ".join(f"{k} {v}" for k, v in summary["per_class"].items()))
+    if summary["per_subject"]:
+        console.print("per subject: " + ", ".join(f"{k} {v}" for k, v in summary["per_subject"].items()))
+    if summary["unlabelled"]:
+        console.print(f"unlabelled: {summary['unlabelled']}")
+    for skipped in summary["skipped"]:
+        errors.print(f"[yellow]skipped[/] {skipped['reason']}", highlight=False, soft_wrap=True)
+    if summary["ignored"]:
+        console.print(
+            f"not data files (ignored): {len(summary['ignored'])}: "
+            + ", ".join(Path(p).name for p in summary["ignored"])
+        )
+
+
+@app.command()
+def info(
+    path: Annotated[Path, typer.Argument(help="A data file, or a dataset folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Describe a file (format, layout, frames, joints or channels, bodies, label) or a folder."""
+    with user_errors():
+        if path.is_dir() or path.name == MANIFEST:
+            result = sio.load_folder(path).summary()
+            if not as_json:
+                _print_folder(result)
+        else:
+            result = _describe_file(path)
+            if not as_json:
+                _print_file(result)
+        if as_json:
+            print(json.dumps(result, indent=2))
+
+
+def _save_png(image: np.ndarray, out: Path, min_width: int = 512) -> tuple[int, int]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scale = max(1, math.ceil(min_width / image.shape[2]))
+    pixels = np.kron(image.transpose(1, 2, 0), np.ones((scale, scale, 1)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plt.imsave(out, np.clip(pixels, 0.0, 1.0))
+    return pixels.shape[1], pixels.shape[0]
+
+
+@app.command()
+def render(
+    file: Annotated[Path, typer.Argument(help="A data file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")],
+    representation: Annotated[str, typer.Option(help=f"One of: {', '.join(list_representations())}.")] = "compact",
+    width: Annotated[int, typer.Option(help="Time steps (image columns) the network sees.")] = 64,
+    index: Annotated[int, typer.Option(help="Which sequence of a multi-sequence file.")] = 0,
+) -> None:
+    """Write the image a network would see, enlarged so a person can look at it."""
+    with user_errors():
+        sequences = sio.read(file)
+        if not 0 <= index < len(sequences):
+            raise typer.BadParameter(
+                f"{file} holds {len(sequences)} sequence(s); --index must be 0..{len(sequences) - 1}"
+            )
+        image = represent(sequences[index], representation, width=width)
+        size = _save_png(image, output)
+        console.print(
+            f"wrote {output}: {representation} image {image.shape[1]}x{image.shape[2]} "
+            f"(rows x time), shown at {size[0]}x{size[1]} px"
+        )
+
+
+@app.command()
+def synth(
+    folder: Annotated[Path, typer.Argument(help="Folder to write (manifest.csv + .npy files).")],
+    classes: Annotated[int, typer.Option(help=f"Actions, 1..{len(synthetic.ACTIONS)}.")] = 20,
+    subjects: Annotated[int, typer.Option()] = 8,
+    trials: Annotated[int, typer.Option()] = 4,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Write the built-in synthetic dataset as a generic dataset folder (an example of the format)."""
+    with user_errors():
+        sequences = synthetic.generate(classes, subjects, trials, seed)
+        manifest = write_folder(sequences, folder)
+        console.print(f"wrote {len(sequences)} sequences and {manifest}")

@@ -1,0 +1,311 @@
+"""The one-shot experiment configuration (``sldml train``): typed dataclasses, read from YAML, changed by overrides.
+
+A config file names only what differs from the defaults. ``sldml train CONFIG data.dataset=utd_mhad
+train.epochs=5`` sets nested fields; an unknown key or a value of the wrong type, outside its choices or outside
+its range is a :class:`~sldml.errors.ConfigError` that lists what is valid (:mod:`sldml.config.schema`). Named
+configs ship in ``sldml/configs/`` (``default``, ``paper``, ``demo``, ``aligned``); a path to any YAML file works
+too. Registry names (``data.dataset``, ``preprocess.representation``, ``model.backbone`` and ``model.options``,
+``evaluate.baselines``) are checked by their registries (:func:`sldml.training.check_config`).
+
+Over 300 lines, one thing: the one-shot config's sections, mostly their documented attributes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sldml.config.schema import build_config, build_section, ranged
+from sldml.errors import ConfigError
+from sldml.resources import shipped_yaml_names
+
+
+@dataclass
+class DataConfig:
+    """Where the samples come from.
+
+    Attributes:
+        dataset: ``synthetic`` (built in, reads no files), ``folder`` (every file any reader claims, or a
+            ``manifest.csv``), or a registered file format (``utd_mhad``, ``ntu``, ``simitate``, ...: only the files
+            of that format); see :func:`sldml.datasets.list_datasets`.
+        path: The dataset folder (not used for ``synthetic``).
+        modality: Which samples to use: ``skeleton``, ``inertial`` (or any modality a folder declares).
+        synthetic_classes: Actions of the synthetic dataset.
+        synthetic_subjects: Subjects of the synthetic dataset.
+        synthetic_trials: Trials of the synthetic dataset.
+        synthetic_seed: Seed of the synthetic dataset.
+    """
+
+    dataset: str = "synthetic"
+    path: str | None = None
+    modality: str = "skeleton"
+    synthetic_classes: int = ranged(20, at_least=1)
+    synthetic_subjects: int = ranged(8, at_least=1)
+    synthetic_trials: int = ranged(4, at_least=1)
+    synthetic_seed: int = ranged(0, at_least=0)
+
+
+@dataclass
+class PreprocessConfig:
+    """Signal preprocessing and the image the network sees.
+
+    Attributes:
+        centre: Skeletons only: subtract the centre joint's position in the ``first`` frame, in ``every``
+            frame, or ``none`` (the paper). Ignored for channel data.
+        representation: A registered representation (``compact``, ``signals``).
+        width: Time steps (image columns).
+        height: Image rows, for representations that take it (``signals``; ``compact`` has one row per joint or
+            sensor).
+        scale: ``global`` min-max over the whole image (the paper) or ``per_sensor``: each 3-axis
+            sensor row of channel data (accelerometer, gyroscope) scaled on its own; skeletons are one sensor.
+            For representations that take it (``compact``).
+        resize: Resize images to ``resize`` x ``resize`` before the network (the paper used 256); ``None``
+            keeps (rows x width).
+        options: Further parameters of the representation, by name (its registry entry lists them).
+    """
+
+    centre: Literal["first", "every", "none"] = "first"
+    representation: str = "compact"
+    width: int = ranged(64, at_least=2)
+    height: int = ranged(64, at_least=2)
+    scale: Literal["global", "per_sensor"] = "per_sensor"
+    resize: int | None = ranged(None, at_least=1)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AugmentConfig:
+    """Signal-level augmentation, applied to the cached signal matrices each time a sample is drawn.
+
+    Attributes:
+        enabled: Augment training samples.
+        crop_min: Keep a random fraction in [crop_min, 1] of the time axis, stretched back to ``width``.
+        rotate_deg: Skeletons only: random rotation about the vertical axis in [-rotate_deg, rotate_deg].
+        noise: Gaussian noise, as a fraction of each sample's value range.
+    """
+
+    enabled: bool = True
+    crop_min: float = ranged(0.8, above=0, at_most=1)
+    rotate_deg: float = ranged(15.0, at_least=0)
+    noise: float = ranged(0.01, at_least=0)
+
+
+@dataclass
+class ModelConfig:
+    """The embedding network.
+
+    Attributes:
+        backbone: A registered backbone (:func:`sldml.models.list_backbones`): ``resnet18`` (pooled image
+            features), ``frames`` (the image's normalised columns plus a learned residual, compared by DTW),
+            ``tcn`` (frame-level features, compared by DTW), ``stgcn`` (graph convolution over the layout's bones;
+            skeletons only) or ``lstm`` (the S-LSTM's recurrent encoder over the image's columns).
+        pretrained: ``none``, ``imagenet`` (torchvision's weights, if on disk) or a path to a state dict; only
+            for backbones that take pretrained weights (``resnet18``).
+        embedding_dim: Size of the embedding.
+        hidden_dim: Hidden layer of the 2-layer MLP embedder.
+        options: The backbone's own parameters, by name (:func:`sldml.models.backbone_options` lists them with
+            their defaults), e.g. ``stem`` of ``resnet18`` (``small``: 3x3 stride-1 first convolution for 20-row
+            signal images; ``imagenet``: torchvision's, for 224-256 px images), ``norm`` and ``kernel`` of
+            ``frames``, ``hidden`` and ``layers`` of ``lstm``, ``channels`` and ``blocks`` of ``tcn``,
+            ``widths`` and ``strategy`` of ``stgcn``. The keys ``model.stem``, ``model.frame_norm`` and
+            ``model.frame_kernel`` of earlier versions are read as these options.
+    """
+
+    backbone: str = "resnet18"
+    pretrained: str = "none"
+    embedding_dim: int = ranged(128, at_least=2)
+    hidden_dim: int = ranged(256, at_least=1)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LossConfig:
+    """alpha * triplet margin loss on mined pairs + beta * cross-entropy of the classifier.
+
+    Attributes:
+        alpha: Weight of the triplet margin loss.
+        beta: Weight of the classifier's cross-entropy.
+        margin: Triplet margin.
+        miner_epsilon: Multi-similarity miner epsilon.
+        distance: ``default`` (pytorch-metric-learning's L2 distance of unit embeddings) or ``soft_dtw``
+            (soft-DTW divergence of frame sequences; needs a frame-level backbone such as ``frames``).
+        gamma: Soft minimum temperature of ``soft_dtw``.
+    """
+
+    alpha: float = ranged(0.5, at_least=0)
+    beta: float = ranged(0.5, at_least=0)
+    margin: float = ranged(0.1, at_least=0)
+    miner_epsilon: float = ranged(0.05, at_least=0)
+    distance: Literal["default", "soft_dtw"] = "default"
+    gamma: float = ranged(0.1, above=0)
+
+
+@dataclass
+class OptimConfig:
+    """Optimiser and learning-rate schedule.
+
+    Attributes:
+        name: ``adam``, ``adamw``, ``rmsprop`` or ``sgd``.
+        lr: Learning rate.
+        weight_decay: Weight decay.
+        momentum: Momentum (sgd, rmsprop).
+        schedule: ``constant``, ``cosine`` (to 0 over the epochs) or ``step`` (x0.1 at 2/3 of the epochs).
+    """
+
+    name: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    lr: float = ranged(1e-3, above=0)
+    weight_decay: float = ranged(0.0, at_least=0)
+    momentum: float = ranged(0.9, at_least=0)
+    schedule: Literal["constant", "cosine", "step"] = "constant"
+
+
+@dataclass
+class TrainConfig:
+    """The training loop (Lightning).
+
+    Attributes:
+        epochs: Epochs (0 only with a backbone that is a metric before training, ``frames``: the run is then the
+            non-learned aligned metric).
+        batch_size: Samples per batch.
+        m_per_class: Samples per class in a batch (MPerClassSampler).
+        seed: Seed of everything (weights, sampling, augmentation).
+        accelerator: Lightning accelerator: ``auto``, ``cpu``, ``gpu``.
+        devices: Devices per node (``2`` with strategy ``ddp`` trains on two processes).
+        num_nodes: Nodes.
+        strategy: Lightning strategy: ``auto``, ``ddp``, ...
+        precision: Lightning precision, e.g. ``32-true`` or ``bf16-mixed``.
+        num_workers: DataLoader workers.
+        deterministic: Ask torch for deterministic algorithms (repeatable runs).
+        progress: Show a progress bar.
+        save_last: Also keep Lightning's ``checkpoints/last.ckpt`` (the final weights with the optimiser state,
+            to resume with Lightning; about 140 MB for ResNet18). The final weights are always in
+            ``model.safetensors``; ``checkpoints/best.ckpt`` (lowest training loss) is always kept.
+    """
+
+    epochs: int = ranged(20, at_least=0)
+    batch_size: int = ranged(32, at_least=2)
+    m_per_class: int = ranged(4, at_least=2)
+    seed: int = ranged(0, at_least=0)
+    accelerator: str = "auto"
+    devices: int = ranged(1, at_least=1)
+    num_nodes: int = ranged(1, at_least=1)
+    strategy: str = "auto"
+    precision: str = "32-true"
+    num_workers: int = ranged(0, at_least=0)
+    deterministic: bool = True
+    progress: bool = True
+    save_last: bool = False
+
+
+@dataclass
+class EvalConfig:
+    """One-shot evaluation after training.
+
+    Attributes:
+        baselines: Non-learned baselines scored on the same split: ``euclidean`` (1-NN on the image),
+            ``dtw`` (1-NN dynamic time warping on the raw centred sequence), ``dtw_unit`` (1-NN DTW over the
+            image's columns scaled to unit length), ``dtw_frames`` (1-NN DTW over the columns normalised by
+            the ``frames`` backbone's ``norm`` option: an untrained ``frames`` network); see
+            :mod:`sldml.evaluation.baselines` (its registry decides the valid names).
+        checkpoint: Evaluate the ``last`` weights (default: no class of the evaluation set is used to pick
+            them) or the ``best`` checkpoint (lowest training loss).
+        batch_size: Batch size for computing embeddings.
+        modality: Evaluate on another modality than the model trained on (inter-sensor transfer, SL-DML
+            Table VI), e.g. train on ``skeleton`` and evaluate on ``inertial``; ``None``: the training modality.
+    """
+
+    baselines: list[str] = field(default_factory=lambda: ["euclidean", "dtw"])
+    modality: str | None = None
+    checkpoint: Literal["last", "best"] = "last"
+    batch_size: int = ranged(128, at_least=1)
+
+
+@dataclass
+class Config:
+    """A whole experiment.
+
+    Attributes:
+        name: Run name (the run folder is ``<output_dir>/<name>-<time>``).
+        output_dir: Where run folders go (never the data folder).
+        protocol: A shipped protocol name (see ``sldml/protocols``) or a path to a protocol YAML.
+        data: See :class:`DataConfig`.
+        preprocess: See :class:`PreprocessConfig`.
+        augment: See :class:`AugmentConfig`.
+        model: See :class:`ModelConfig`.
+        loss: See :class:`LossConfig`.
+        optim: See :class:`OptimConfig`.
+        train: See :class:`TrainConfig`.
+        evaluate: See :class:`EvalConfig`.
+    """
+
+    name: str = "sldml"
+    output_dir: str = "runs"
+    protocol: str = "synthetic-15-5"
+    data: DataConfig = field(default_factory=DataConfig)
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    evaluate: EvalConfig = field(default_factory=EvalConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (for YAML and results.json)."""
+        return dataclasses.asdict(self)
+
+
+def _cross_check(config: Config) -> None:
+    if config.train.batch_size % config.train.m_per_class:
+        raise ConfigError(
+            f"train.batch_size={config.train.batch_size} must be a multiple of "
+            f"train.m_per_class={config.train.m_per_class}"
+        )
+
+
+_LEGACY_MODEL_KEYS = {"stem": ("stem", "small"), "frame_norm": ("norm", "auto"), "frame_kernel": ("kernel", 1)}
+"""Keys of ``model`` before backbone options moved to ``model.options``: old key -> (option, old default)."""
+
+
+def migrate(tree: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite keys of earlier sldml versions: ``model.stem`` / ``frame_norm`` / ``frame_kernel`` -> ``model.options``.
+
+    Run folders written before backbone options existed store all three for every backbone; a value equal to its
+    old default is dropped (every backbone that reads it has the same default), any other value becomes the option.
+    """
+    model = tree.get("model")
+    if not isinstance(model, dict) or not set(model) & set(_LEGACY_MODEL_KEYS):
+        return tree
+    model = dict(model)
+    options = dict(model.get("options") or {})
+    for old, (new, default) in _LEGACY_MODEL_KEYS.items():
+        if old in model:
+            value = model.pop(old)
+            if value != default:
+                options[new] = value
+    model["options"] = options
+    return {**tree, "model": model}
+
+
+def named_configs() -> list[str]:
+    """Names of the configs shipped in ``sldml/configs``."""
+    return shipped_yaml_names("configs")
+
+
+def load_config(source: str | None = None, overrides: list[str] | None = None) -> Config:
+    """Build a validated :class:`Config` from a named config or YAML file plus dotted overrides.
+
+    Raises:
+        ConfigError: On an unknown key, a wrong type, a value outside its choices or range.
+    """
+    config = build_config(Config, source, overrides, "configs", "config", migrate)
+    _cross_check(config)
+    return config
+
+
+def config_from_dict(tree: dict[str, Any]) -> Config:
+    """Rebuild a config saved with :meth:`Config.to_dict` (validated again; keys of earlier versions migrated)."""
+    config = build_section(Config, migrate(tree))
+    _cross_check(config)
+    return config

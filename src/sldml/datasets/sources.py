@@ -1,0 +1,86 @@
+"""The registry of datasets a config names (``data.dataset``), and the samples of one modality it loads.
+
+Valid names: ``synthetic`` (the built-in generator, :mod:`sldml.io.synthetic`; reads no files), ``folder``
+(every file any registered reader claims, or the folder's ``manifest.csv``), and every registered file format by
+its name or alias (``utd_mhad``, ``ntu``, ``simitate``, ``array``, ...: only the files of that format). A new
+reader in :mod:`sldml.io` is therefore a dataset name with no change here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sldml.config import DataConfig
+from sldml.errors import ConfigError, DataError
+from sldml.fusion import fuse_pairs
+from sldml.io import get_format, list_formats, load_folder
+from sldml.io.synthetic import generate
+from sldml.sequence import Sequence
+
+SYNTHETIC = "synthetic"
+ANY_FORMAT = "folder"
+
+
+def list_datasets() -> list[str]:
+    """Valid ``data.dataset`` names: ``synthetic``, ``folder`` and every registered format (names and aliases)."""
+    names = [SYNTHETIC, ANY_FORMAT]
+    for name in list_formats():
+        names += [name, *get_format(name).aliases]
+    return names
+
+
+def check_dataset(config: DataConfig) -> None:
+    """Check ``data.dataset`` and ``data.path`` before anything is loaded.
+
+    Raises:
+        ConfigError: If the name is not a dataset, or a path is given for the synthetic data (which reads none).
+    """
+    if config.dataset not in list_datasets():
+        raise ConfigError(f"data.dataset={config.dataset!r}; valid: {', '.join(list_datasets())}")
+    if config.dataset == SYNTHETIC and config.path is not None:
+        raise ConfigError(
+            f"data.path={config.path!r} is given but data.dataset=synthetic reads no files; "
+            f"set data.dataset to one of {', '.join(list_datasets()[1:])}"
+        )
+
+
+def load_data(config: DataConfig) -> tuple[list[Sequence], list[str]]:
+    """The samples of the configured dataset and modality, and a line per file that was skipped.
+
+    ``modality: fused`` fuses each trial's inertial and skeleton recordings (:mod:`sldml.fusion`).
+
+    Raises:
+        ConfigError: If the dataset is unknown, a dataset other than ``synthetic`` has no ``data.path``, or no
+            sample has the modality.
+        DataError: If the folder does not exist.
+    """
+    check_dataset(config)
+    skipped: list[str] = []
+    if config.dataset == SYNTHETIC:
+        modalities = ("inertial", "skeleton") if config.modality == "fused" else (config.modality,)
+        sequences = generate(
+            config.synthetic_classes,
+            config.synthetic_subjects,
+            config.synthetic_trials,
+            config.synthetic_seed,
+            modalities=modalities,
+        )
+    else:
+        if not config.path:
+            raise ConfigError(f"data.path is empty; dataset {config.dataset!r} needs the folder it lives in")
+        if not Path(config.path).exists():
+            raise DataError(config.path, f"data.path: folder not found (dataset {config.dataset})")
+        formats = None if config.dataset == ANY_FORMAT else [get_format(config.dataset).name]
+        report = load_folder(config.path, formats)
+        sequences = report.sequences
+        skipped = [s.reason for s in report.skipped]
+    if config.modality == "fused":
+        fused, unpaired = fuse_pairs(sequences)
+        return fused, skipped + unpaired
+    chosen = [s for s in sequences if s.modality == config.modality]
+    if not chosen:
+        found = sorted({s.modality for s in sequences})
+        raise ConfigError(
+            f"data.modality={config.modality!r}: no such samples in {config.path or 'synthetic'}; found: {found}"
+        )
+    return chosen, skipped

@@ -1,0 +1,243 @@
+"""A tiny end-to-end training run on synthetic data, shared by the tests below (about 15 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from sldml.config import load_config
+from sldml.errors import ConfigError
+from sldml.experiments import evaluate_run
+from sldml.io.synthetic import generate
+from sldml.runs import embed, load_run
+from sldml.training import train
+from tests.conftest import TINY, tiny_protocol
+
+
+@pytest.mark.slow
+def test_tiny_run_beats_chance(run_dir: Path) -> None:
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["queries"] == 3 * 5 and results["references"] == 3
+    assert results["model"]["top1"] >= 1 / 3 + 0.25  # chance is 1/3
+    assert results["world_size"] == 1 and results["train_steps"] == 5 * (15 * 6 // 16)
+    assert results["train_samples_per_s"] > 0 and results["seed"] == 0
+    assert set(results["baselines"]) == {"euclidean"}
+    assert (
+        results["auxiliary_classes"] == sorted(results["auxiliary_classes"]) and len(results["auxiliary_classes"]) == 15
+    )
+    for name in (
+        "config.yaml",
+        "protocol.yaml",
+        "classes.json",
+        "model.safetensors",
+        "metrics.csv",
+        "embeddings.npz",
+        "checkpoints/last.ckpt",
+        "checkpoints/best.ckpt",
+    ):
+        assert (run_dir / name).is_file(), name
+    assert "train_loss" in (run_dir / "metrics.csv").read_text().splitlines()[0]
+
+
+@pytest.mark.slow
+def test_checkpoint_reloads_with_identical_embeddings(run_dir: Path) -> None:
+    saved = np.load(run_dir / "embeddings.npz", allow_pickle=False)
+    from_weights = load_run(run_dir)
+    from_ckpt = load_run(run_dir / "checkpoints" / "last.ckpt")
+    split = from_weights.protocol.split([s for s in generate(18, 3, 2) if s.modality == "skeleton"])
+    a = embed(from_weights.net, split.references, from_weights.config)
+    b = embed(from_ckpt.net, split.references, from_ckpt.config)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, saved["reference_embeddings"], atol=1e-6)
+    assert list(saved["reference_labels"]) == [s.label for s in split.references]
+
+
+@pytest.mark.slow
+def test_same_seed_same_run(run_dir: Path, tmp_path: Path) -> None:
+    config = load_config("default", [*TINY, f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"])
+    again = train(config)
+    assert again is not None
+    first = np.load(run_dir / "embeddings.npz")["query_embeddings"]
+    second = np.load(again / "embeddings.npz")["query_embeddings"]
+    np.testing.assert_allclose(first, second, atol=1e-5)
+    # without train.save_last only the best checkpoint is kept (the final weights are model.safetensors)
+    assert sorted(p.name for p in (again / "checkpoints").iterdir()) == ["best.ckpt"]
+
+
+@pytest.mark.slow
+def test_evaluate_refuses_training_classes(run_dir: Path, tmp_path: Path) -> None:
+    results = evaluate_run(run_dir)
+    assert results.model.top1 == json.loads((run_dir / "results.json").read_text())["model"]["top1"]
+    leaky = tmp_path / "leaky.yaml"
+    leaky.write_text(yaml.safe_dump({"name": "leaky", "dataset": "synthetic", "evaluation": [1, 2]}))
+    with pytest.raises(ConfigError, match="were training classes"):
+        evaluate_run(run_dir, protocol=str(leaky))
+    with pytest.raises(ConfigError, match="is not a finished sldml run"):
+        load_run(tmp_path)
+
+
+@pytest.mark.slow
+def test_ddp_on_two_cpu_processes(tmp_path: Path) -> None:
+    """Multi-process training is Lightning's DDP strategy, chosen by config (gloo on CPU)."""
+    sldml = Path(sys.executable).parent / "sldml"
+    args = [
+        str(sldml),
+        "train",
+        "default",
+        *TINY,
+        "train.epochs=2",
+        "train.devices=2",
+        "train.strategy=ddp",
+        "train.accelerator=cpu",
+        f"output_dir={tmp_path}",
+        f"protocol={tiny_protocol(tmp_path)}",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "SLDML_RUN_DIR"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    [run] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    results = json.loads((run / "results.json").read_text())
+    assert results["world_size"] == 2
+    # each of the 2 processes sees half of the 90 samples: 45 // 16 = 2 steps per epoch
+    assert results["train_steps"] == 2 * (45 // 16)
+
+
+@pytest.mark.slow
+def test_inter_sensor_training_evaluates_the_other_modality(tmp_path: Path) -> None:
+    protocol = tmp_path / "cross.yaml"
+    tree = {"name": "cross", "dataset": "synthetic", "evaluation": [1, 2, 3], "auxiliary": "all"}
+    protocol.write_text(yaml.safe_dump(tree))
+    base = [*TINY, "data.synthetic_classes=6", "train.epochs=1", f"output_dir={tmp_path}", f"protocol={protocol}"]
+    with pytest.raises(ConfigError, match="'auxiliary: all' trains on the evaluation classes"):
+        train(load_config("default", base))
+    run = train(load_config("default", [*base, "data.modality=skeleton", "evaluate.modality=inertial"]))
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert len(results["auxiliary_classes"]) == 6  # every class trains, the evaluation classes too
+    assert results["references"] == 3 and results["queries"] == 3 * (3 * 2 - 1)
+    # the baselines compare inertial references with inertial queries: the evaluation modality
+    assert results["baselines"]["euclidean"]["queries"] == 15
+    # a backbone with a fixed number of input channels is refused before it trains, and leaves no run behind
+    runs_before = sorted(tmp_path.iterdir())
+    frames = [*base, "data.modality=skeleton", "evaluate.modality=inertial", "model.backbone=frames"]
+    with pytest.raises(ConfigError, match=r"evaluate\.modality=inertial: model\.backbone=frames .*\[3, 2, 64\]"):
+        train(load_config("default", frames))
+    assert sorted(tmp_path.iterdir()) == runs_before
+
+
+@pytest.mark.slow
+def test_a_bad_accelerator_is_a_config_error_and_leaves_no_run_folder_behind(tmp_path: Path) -> None:
+    config = load_config(
+        "default", [*TINY, "train.accelerator=abacus", f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"]
+    )
+    with pytest.raises(ConfigError, match=r"train\.accelerator=abacus"):
+        train(config)
+    assert "SLDML_RUN_DIR" not in os.environ  # a later run in this process gets a folder of its own
+
+
+@pytest.mark.slow
+def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path) -> None:
+    from sldml.alignment import distance_matrix
+    from sldml.inference import Recognizer
+
+    overrides = [*TINY, "model.backbone=tcn", "loss.distance=soft_dtw", f"output_dir={tmp_path}"]
+    run = train(load_config("default", [*overrides, f"protocol={tiny_protocol(tmp_path)}"]))
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert results["model"]["top1"] >= 1 / 3 + 0.25  # chance is 1/3
+    assert results["method"] == "aligned (tcn, DTW)" and results["epochs"] == 5  # what tables name the row
+    saved = np.load(run / "embeddings.npz")
+    assert saved["query_embeddings"].shape[1] == 32 * 128  # 64 columns -> 32 frames of 128 values
+    frames = [
+        torch.from_numpy(saved[k]).reshape(len(saved[k]), 32, 128) for k in ("query_embeddings", "reference_embeddings")
+    ]
+    nearest = distance_matrix(frames[0], frames[1], "dtw").argmin(1).numpy()
+    accuracy = np.mean(saved["reference_labels"][nearest] == saved["query_labels"])
+    assert accuracy == pytest.approx(results["model"]["top1"])  # the run scored with DTW over its frames
+    rec = Recognizer.load(run)
+    reference = [
+        s for s in generate(18, 3, 2, 0, modalities=("skeleton",)) if s.class_id == 16 and s.subject == s.trial == 1
+    ]
+    rec.enrol("bow", reference)
+    assert rec.recognize(reference[0]).distance < 1e-3 and rec.gallery.dim == 32 * 128
+    # large galleries: a mean-frame shortlist, then exact DTW; a full-size shortlist is the exact search
+    others = [
+        s
+        for s in generate(18, 3, 2, 0, modalities=("skeleton",))
+        if s.class_id in (16, 17, 18) and not (s.class_id == 16 and s.subject == s.trial == 1)  # no duplicate of bow
+    ]
+    for seq in others:
+        rec.enrol(f"class {seq.class_id}", [seq])
+    queries = rec.embed(rec.prepare(others[:4]))
+    exact = rec.distances(rec.gallery.vectors, queries)
+    rec.shortlist = len(rec.gallery.vectors)
+    np.testing.assert_allclose(rec.shortlisted_distances(rec.gallery.vectors, queries), exact, rtol=1e-5)
+    rec.shortlist, rec.shortlist_above = 1, 0
+    two_stage = rec.shortlisted_distances(rec.gallery.vectors, queries)
+
+    def coarse(vectors: np.ndarray) -> torch.Tensor:  # 8 segments of 4 frames, each segment's mean frame
+        segments = torch.from_numpy(vectors).reshape(-1, 8, 4, 128).mean(2)
+        return torch.nn.functional.normalize(segments.transpose(1, 2).flatten(1), dim=1)
+
+    pooled, pooled_q = coarse(rec.gallery.vectors), coarse(queries)
+    chosen = torch.cdist(pooled_q, pooled).argmin(1).numpy()
+    assert (np.isfinite(two_stage).sum(1) == 1).all() and (np.isfinite(two_stage).argmax(1) == chosen).all()
+    np.testing.assert_allclose(two_stage[np.arange(4), chosen], exact[np.arange(4), chosen], rtol=1e-5)
+    top = rec.recognize_many(others[:4], k=3)
+    assert all(len(r.top_k) == 1 for r in top)  # only the shortlisted reference's label is reported
+    with pytest.raises(ConfigError, match=r"pools time away \(use a frame-level backbone: frames or tcn\)"):
+        train(
+            load_config(
+                "default",
+                [*TINY, "loss.distance=soft_dtw", f"output_dir={tmp_path}", f"protocol={tiny_protocol(tmp_path)}"],
+            )
+        )
+
+
+@pytest.mark.slow
+def test_untrained_frames_run_is_the_dtw_unit_baseline(tmp_path: Path) -> None:
+    from sldml.evaluation.baselines import dtw_unit_distances
+    from sldml.inference import Recognizer
+    from sldml.protocols import load_protocol
+    from sldml.runs import embedding_distances
+
+    overrides = [*TINY, "train.epochs=0", "evaluate.baselines=[dtw_unit]", f"output_dir={tmp_path}"]
+    config = load_config("aligned", [*overrides, f"protocol={tiny_protocol(tmp_path)}"])
+    run = train(config)
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert results["train_steps"] == 0 and results["epochs"] == 0
+    assert results["model"]["top1"] == pytest.approx(results["baselines"]["dtw_unit"]["top1"])
+    loaded = load_run(run)
+    assert loaded.net.frame_dim == 3 * 20 and loaded.net.embedder is None
+    sequences = [s for s in generate(18, 3, 2, 0) if s.modality == "skeleton"]
+    split = load_protocol(tiny_protocol(tmp_path)).resolve({s.class_id for s in sequences}).split(sequences)
+    ours = embedding_distances(
+        loaded.net, embed(loaded.net, split.references, config), embed(loaded.net, split.queries, config)
+    )
+    np.testing.assert_allclose(ours, dtw_unit_distances(split.references, split.queries, config.preprocess), rtol=1e-4)
+    rec = Recognizer.load(run)
+    rec.enrol("first", split.references[:1])
+    rec.enrol("second", split.references[1:2])
+    assert rec.recognize(split.references[1]).label == "second" and rec.gallery.dim == 64 * 60
+
+
+@pytest.mark.slow
+def test_random_splits_name_the_trained_model_by_its_backbone_and_epochs(tmp_path: Path) -> None:
+    from sldml.experiments import run_random_splits
+
+    config = load_config("aligned", [*TINY, "train.epochs=0", f"output_dir={tmp_path}"])
+    summary, path = run_random_splits(config, count=2, seed=3)
+    assert sorted(summary.methods) == ["1-NN euclidean", "aligned (frames, DTW), not trained"]
+    runs = [json.loads((Path(r) / "results.json").read_text()) for r in summary.runs]
+    assert summary.methods["aligned (frames, DTW), not trained"].values == [r["model"]["top1"] for r in runs]
+    assert len(runs) == 2 and all(r["epochs"] == 0 and len(r["evaluation_classes"]) == 5 for r in runs)
+    assert json.loads(path.read_text())["novel_classes"] == summary.novel_classes
