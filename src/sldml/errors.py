@@ -29,3 +29,7 @@ class DataError(SldmlError, ValueError):
 
 class ConfigError(SldmlError, ValueError):
     """A configuration value, option or name is not one of the valid ones."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user stopped a long operation (Ctrl-C); the message says what was stopped and what it left behind."""

@@ -6,6 +6,7 @@ The UMAP plot is SL-DML's Fig. 5 / 6, the accuracy against the number of trainin
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,14 @@ from typing import Any
 import numpy as np
 
 from sldml.errors import ConfigError
+from sldml.resources import write_bytes_atomic
+
+
+def _save(fig: Any, out: Path) -> None:
+    """Write a figure atomically (PNG), like every file sldml writes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=120, format="png")
+    write_bytes_atomic(out, buffer.getvalue())
 
 
 def _pyplot() -> Any:
@@ -53,7 +62,7 @@ def umap_plot(run_dir: Path, out: Path, seed: int = 0) -> Path:
     ax.set_title(f"{run_dir.name}\nevaluation embeddings (stars: the one reference per class)", fontsize=9)
     ax.legend(fontsize=7, markerscale=1.5, loc="best", ncol=2 if len(classes) > 10 else 1)
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    _save(fig, out)
     plt.close(fig)
     return out
 
@@ -75,7 +84,7 @@ def confusion_plot(run_dir: Path, out: Path) -> Path:
             ax.text(j, i, str(value), ha="center", va="center", fontsize=6)
     ax.set_title(f"top-1 {100 * results['model']['top1']:.1f} %")
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    _save(fig, out)
     plt.close(fig)
     return out
 
@@ -152,7 +161,7 @@ def accuracy_plot(experiment_dir: Path, out: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the axes, never over a curve
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    _save(fig, out)
     plt.close(fig)
     return out
 
@@ -179,6 +188,6 @@ def siamese_curves_plot(curves: list[list[dict[str, float]]], out: Path) -> Path
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    _save(fig, out)
     plt.close(fig)
     return out

@@ -152,3 +152,21 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically (see :func:`write_bytes_atomic`)."""
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def new_path(path: str | Path) -> Path:
+    """``path``, or ``<stem>-2<suffix>``, ``-3``, ... : the first that does not exist yet, reserved by creating it.
+
+    For outputs that must never replace an earlier one (a summary of random splits); the caller then writes it
+    (atomically) over the empty placeholder.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    number = 1
+    while True:
+        candidate = target if number == 1 else target.with_name(f"{target.stem}-{number}{target.suffix}")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return candidate
+        except FileExistsError:
+            number += 1

@@ -63,7 +63,6 @@ class Sequence:
         data = np.asarray(self.data)
         if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
             raise DataError(self.source, f"field 'data': expected real numbers, got dtype {data.dtype}")
-        data = np.ascontiguousarray(data, dtype=np.float32)
         _check_shape(data, layout, self.source)
         if not np.all(np.isfinite(data)):
             bad = np.argwhere(~np.isfinite(data))
@@ -72,6 +71,15 @@ class Sequence:
                 self.source,
                 f"field 'data': {len(bad)} non-finite values (NaN or inf), first in frame {frame}; "
                 "expected finite numbers",
+            )
+        with np.errstate(over="ignore"):
+            data = np.ascontiguousarray(data, dtype=np.float32)
+        if not np.all(np.isfinite(data)):
+            frame = int(np.argwhere(~np.isfinite(data))[0][0])
+            raise DataError(
+                self.source,
+                f"field 'data': values beyond float32's range (about 3.4e38), first in frame {frame}; "
+                "expected coordinates or sensor readings of a sane size",
             )
         if not (np.isfinite(self.rate_hz) and self.rate_hz > 0):
             raise DataError(self.source, f"field 'rate_hz': expected a positive number, got {self.rate_hz}")

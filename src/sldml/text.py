@@ -13,6 +13,7 @@ Embeddings are unit vectors (float32), cached per (kind, model, seed, texts) in 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Sequence as Seq
 from functools import cache
@@ -24,6 +25,7 @@ import numpy.typing as npt
 
 from sldml.classnames import ClassList
 from sldml.errors import ConfigError
+from sldml.resources import write_bytes_atomic
 
 EmbeddingKind = Literal["learned", "random"]
 TEXT_DIM = 384
@@ -108,8 +110,9 @@ def embed_texts(
         encoded = _model(model).encode(cleaned, normalize_embeddings=True, convert_to_numpy=True)
         vectors = np.asarray(encoded, dtype=np.float32)
     if cached is not None and not cached.is_file():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cached, vectors, allow_pickle=False)
+        buffer = io.BytesIO()
+        np.save(buffer, vectors, allow_pickle=False)
+        write_bytes_atomic(cached, buffer.getvalue())
     _MEMORY[key] = vectors
     return vectors.copy()
 

@@ -92,12 +92,12 @@ def test_malformed_inputs_give_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_manifest_row_with_missing_file_is_listed_as_skipped(tmp_path: Path) -> None:
-    np.save(tmp_path / "ok.npy", np.zeros((5, 20, 3)))
+    np.save(tmp_path / "ok.npy", np.ones((5, 20, 3)))
     (tmp_path / "manifest.csv").write_text("path,label\nok.npy,wave\nlost.npy,wave\n")
     summary = _json(["info", str(tmp_path)])
     assert summary["samples"] == 1
     [skipped] = summary["skipped"]
-    assert "manifest.csv line 3: field 'path'" in skipped["reason"] and "lost.npy not found" in skipped["reason"]
+    assert "manifest.csv line 3: field 'path'" in skipped["reason"] and "'lost.npy' not found" in skipped["reason"]
     text = runner.invoke(app, ["info", str(tmp_path)])
     assert "skipped" in text.stderr and "lost.npy" in text.stderr
 
@@ -137,7 +137,8 @@ def test_train_with_an_unknown_key_lists_the_valid_ones() -> None:
 
 def test_evaluate_on_a_folder_that_is_no_run(tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(tmp_path)])
-    assert result.exit_code == 1 and "is not a finished sldml run: config.yaml is missing" in result.stderr
+    assert result.exit_code == 1
+    assert "is not a finished sldml run: not an sldml run folder (no config.yaml)" in result.stderr
 
 
 def test_splits_baselines_only(tmp_path: Path) -> None:
@@ -154,11 +155,18 @@ def test_splits_baselines_only(tmp_path: Path) -> None:
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    summary = json.loads((tmp_path / "splits-synthetic-15-5-3x-seed0.json").read_text())
+    summary = json.loads((tmp_path / "sldml-splits-synthetic-15-5-3x-seed0.json").read_text())
     assert len(summary["novel_classes"]) == 3 and all(len(c) == 5 for c in summary["novel_classes"])
     for method in ("1-NN euclidean", "1-NN dtw"):
         values = summary["methods"][method]["values"]
         assert len(values) == 3 and summary["methods"][method]["mean"] == pytest.approx(sum(values) / 3)
+    # a second study never replaces the first one's summary; name= names it
+    assert runner.invoke(app, args).exit_code == 0 and runner.invoke(app, [*args, "name=mine"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == [
+        "mine-splits-synthetic-15-5-3x-seed0.json",
+        "sldml-splits-synthetic-15-5-3x-seed0-2.json",
+        "sldml-splits-synthetic-15-5-3x-seed0.json",
+    ]
 
 
 def test_experiment_options_reach_zero_shot_or_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -66,9 +66,15 @@ def test_runner_resumes_and_writes_the_table(tmp_path: Path) -> None:
     run_experiment(experiment, out, seeds=1, cells=["8/2"], progress=lines.append)  # "interrupted" after one cell
     assert lines == ["8/2, seed 0: training"]
     lines.clear()
+    broken = out / "tiny" / "7-3" / "seed0-20260101-000000-000000"  # a run killed in training: no finished.json
+    broken.mkdir(parents=True)
+    (broken / "config.yaml").write_text("name: seed0\n")
     table = run_experiment(experiment, out, seeds=1, progress=lines.append)
-    assert lines == ["8/2, seed 0: finished earlier, skipped", "7/3, seed 0: training"]
+    assert lines[0] == "8/2, seed 0: finished earlier, skipped"
+    assert lines[1].startswith(f"7/3, seed 0: not counted, trained again: {broken}: an unfinished run")
+    assert lines[2:] == ["7/3, seed 0: training"]
     assert len(list((out / "tiny" / "8-2").glob("seed0-*"))) == 1  # not trained twice
+    assert len(list((out / "tiny" / "7-3").glob("seed0-*/finished.json"))) == 1
     rows = list(csv.DictReader((table.with_suffix(".csv")).open()))
     assert [r["cell"] for r in rows] == ["8/2", "7/3"] and [r["seeds"] for r in rows] == ["1", "1"]
     assert [r["paper"] for r in rows] == ["50.0", "40.0"] and all(0 <= float(r["mean"]) <= 100 for r in rows)

@@ -231,7 +231,7 @@ def test_a_fused_model_pairs_separate_recordings(run_dir: Path) -> None:
 @pytest.mark.slow
 def test_runs_without_input_spec_need_a_layout(run_dir: Path, tmp_path: Path) -> None:
     old = tmp_path / "old-run"
-    shutil.copytree(run_dir, old, ignore=shutil.ignore_patterns("checkpoints", "input.json"))
+    shutil.copytree(run_dir, old, ignore=shutil.ignore_patterns("checkpoints", "input.json", "finished.json"))
     with pytest.raises(ConfigError, match=r"input\.json is missing"):
         Recognizer.load(old)
     assert Recognizer.load(old, layout="kinect_v1").spec["layout"] == "kinect_v1"

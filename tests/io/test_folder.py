@@ -51,22 +51,26 @@ def test_manifest_row_with_missing_file_is_reported(tmp_path: Path) -> None:
     report = load_folder(tmp_path)
     assert len(report.sequences) == 1
     [skipped] = report.skipped
-    assert "manifest.csv line 3: field 'path'" in skipped.reason and "missing.npy not found" in skipped.reason
+    assert "manifest.csv line 3: field 'path'" in skipped.reason and "'missing.npy' not found" in skipped.reason
 
 
 def test_manifest_header_errors(tmp_path: Path) -> None:
     (tmp_path / "manifest.csv").write_text("file,label,colour\n")
-    with pytest.raises(DataError, match="missing column\\(s\\) path; unknown column\\(s\\) file, colour"):
+    with pytest.raises(DataError, match="header 'file,label,colour': missing column\\(s\\) path; expected path,label"):
+        load_folder(tmp_path)
+    (tmp_path / "manifest.csv").write_text("path,label,view,view\n")
+    with pytest.raises(DataError, match="a column name is empty or repeated"):
         load_folder(tmp_path)
 
 
 def test_manifest_bad_values_are_skipped_with_reasons(tmp_path: Path) -> None:
-    np.save(tmp_path / "a.npy", np.zeros((5, 6)))
+    for name in ("a", "b", "c"):
+        np.save(tmp_path / f"{name}.npy", np.zeros((5, 6)))
     nan = np.zeros((5, 6))
     nan[2, 2] = np.nan
     np.save(tmp_path / "nan.npy", nan)
     (tmp_path / "manifest.csv").write_text(
-        "path,label,subject,layout\na.npy,x,one,\na.npy,,1,\nnan.npy,x,1,\na.npy,x,1,kinect_v1\n"
+        "path,label,subject,layout\na.npy,x,one,\nb.npy,,1,\nnan.npy,x,1,\nc.npy,x,1,kinect_v1\n"
     )
     reasons = [s.reason for s in load_folder(tmp_path).skipped]
     assert len(reasons) == 4
@@ -86,5 +90,5 @@ def test_csv_with_non_numeric_cell(tmp_path: Path) -> None:
 def test_npy_object_array_is_refused_without_unpickling(tmp_path: Path) -> None:
     path = tmp_path / "obj.npy"
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(DataError, match=r"obj\.npy: not a readable \.npy array"):
+    with pytest.raises(DataError, match=r"obj\.npy: the \.npy array holds Python objects \(pickled data\)"):
         read_array(path)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sldml.errors import ConfigError
@@ -22,7 +23,7 @@ def test_shipped_protocols_load() -> None:
         assert protocol.evaluation == tuple(range(28 - k, 28))
     ntu = load_protocol("ntu120-oneshot")
     assert ntu.evaluation == tuple(range(1, 120, 6)) and len(ntu.evaluation) == 20
-    assert ntu.rule_for(7).setup == 1 and ntu.rule_for(67).setup == 18
+    assert dict(ntu.rule_for(7).where)["setup"] == ("1",) and dict(ntu.rule_for(67).where)["setup"] == ("18",)
     dev = load_protocol("ntu120-oneshot-dev")
     assert dev.evaluation == tuple(range(2, 120, 6)) and set(dev.exclude) == set(ntu.evaluation)
 
@@ -102,3 +103,43 @@ def test_ntu_reference_rule_uses_setup_camera_performer_replication(ntu_dir: Pat
     assert not protocol.rule_for(58).matches(seq)  # replication 2 is not the reference
     assert protocol.rule_for(55).matches(seq.replace(trial=1))
     assert not protocol.rule_for(67).matches(seq.replace(trial=1))  # above 60 the reference is setup 18
+
+
+def test_rules_select_on_metadata_for_references_and_queries(tmp_path: Path) -> None:
+    """A cross-view protocol on one folder: references from view 1, queries from view 3 (a manifest column)."""
+    from sldml.io import load_folder
+    from sldml.protocols import protocol_to_dict
+
+    rng = np.random.default_rng(0)
+    rows = ["path,label,subject,trial,view"]
+    for label in ("wave", "kick", "bow"):
+        for subject in (1, 2):
+            for view in (1, 2, 3):
+                name = f"{label}_{subject}_{view}.npy"
+                np.save(tmp_path / name, rng.normal(size=(6, 20, 3)))
+                rows.append(f"{name},{label},{subject},1,{view}")
+    (tmp_path / "manifest.csv").write_text("\n".join(rows) + "\n")
+    data = load_folder(tmp_path).sequences
+    assert {s.meta["view"] for s in data} == {1, 2, 3}  # an extra column is kept, whole numbers as numbers
+    tree = {
+        "name": "cross-view",
+        "dataset": "folder",
+        "evaluation": ["wave", "kick"],
+        "reference": [{"subject": 1, "trial": 1, "view": 1}],
+        "queries": {"view": [3]},
+    }
+    protocol = protocol_from_dict(tree)
+    split = protocol.split(data)
+    assert [(s.label, s.subject, s.meta["view"]) for s in split.references] == [("wave", 1, 1), ("kick", 1, 1)]
+    assert sorted((s.label, s.subject, s.meta["view"]) for s in split.queries) == [
+        ("kick", 1, 3),
+        ("kick", 2, 3),
+        ("wave", 1, 3),
+        ("wave", 2, 3),
+    ]
+    assert {s.label for s in split.auxiliary} == {"bow"}
+    assert protocol_from_dict(protocol_to_dict(protocol)) == protocol  # the run folder's protocol.yaml reads back
+    with pytest.raises(ConfigError, match=r"no sample of class wave match\(es\) the reference rule .*'view': '7'"):
+        protocol_from_dict({**tree, "reference": [{"subject": 1, "trial": 1, "view": 7}]}).split(data)
+    with pytest.raises(ConfigError, match=r"queries: field 'view' is \{'a': 1\}; expected a value or a list"):
+        protocol_from_dict({**tree, "queries": {"view": {"a": 1}}})

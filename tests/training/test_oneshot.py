@@ -14,7 +14,7 @@ import torch
 import yaml
 
 from sldml.config import load_config
-from sldml.errors import ConfigError
+from sldml.errors import ConfigError, DataError
 from sldml.experiments import evaluate_run
 from sldml.io.synthetic import generate
 from sldml.runs import embed, load_run
@@ -80,7 +80,7 @@ def test_evaluate_refuses_training_classes(run_dir: Path, tmp_path: Path) -> Non
     leaky.write_text(yaml.safe_dump({"name": "leaky", "dataset": "synthetic", "evaluation": [1, 2]}))
     with pytest.raises(ConfigError, match="were training classes"):
         evaluate_run(run_dir, protocol=str(leaky))
-    with pytest.raises(ConfigError, match="is not a finished sldml run"):
+    with pytest.raises(DataError, match="is not a finished sldml run"):
         load_run(tmp_path)
 
 
@@ -241,3 +241,28 @@ def test_random_splits_name_the_trained_model_by_its_backbone_and_epochs(tmp_pat
     assert summary.methods["aligned (frames, DTW), not trained"].values == [r["model"]["top1"] for r in runs]
     assert len(runs) == 2 and all(r["epochs"] == 0 and len(r["evaluation_classes"]) == 5 for r in runs)
     assert json.loads(path.read_text())["novel_classes"] == summary.novel_classes
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_training_says_what_stopped_and_leaves_an_unfinished_run(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from sldml.runs.folder import unfinished_reason
+
+    sldml = Path(sys.executable).parent / "sldml"
+    args = [str(sldml), "train", "default", *TINY, "train.epochs=200", f"output_dir={tmp_path}"]
+    process = subprocess.Popen(
+        [*args, f"protocol={tiny_protocol(tmp_path)}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("sldml-*/metrics.csv")) and time.monotonic() < deadline:
+        time.sleep(0.5)  # the first epoch has been logged: training is under way
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    lines = [line for line in stderr.splitlines() if line.startswith(("interrupted", "error", "Traceback"))]
+    assert process.returncode == 130, stderr[-2000:]
+    assert len(lines) == 1 and lines[0].startswith("interrupted: stopped while training default")
+    assert "training stopped at epoch" in lines[0] and "is an unfinished run" in lines[0]
+    [run] = tmp_path.glob("sldml-*")
+    assert "unfinished run" in str(unfinished_reason(run))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import io
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,12 +10,15 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sldml import io as sio
-from sldml.cli.common import app, console, errors, user_errors
+from sldml.cli.common import app, check_option, console, errors, print_json, user_errors
 from sldml.io import synthetic
 from sldml.io.folder import MANIFEST, write_folder
+from sldml.io.limits import MAX_IMAGE_COLUMNS
 from sldml.representations import list_representations, represent
+from sldml.resources import write_bytes_atomic
 
 
 def _describe_file(path: Path) -> dict[str, Any]:
@@ -45,6 +48,7 @@ def _print_file(info: dict[str, Any]) -> None:
         "setup",
         "camera",
         "filled_frames",
+        "zero_frames",
     ]
     keys = [k for k in keys if any(s.get(k) is not None for s in info["sequences"])]
     table.add_column("field")
@@ -57,8 +61,9 @@ def _print_file(info: dict[str, Any]) -> None:
 
 def _print_folder(summary: dict[str, Any]) -> None:
     console.print(
-        f"[bold]{summary['path']}[/]: {summary['samples']} samples, {summary['classes']} classes, "
-        f"{summary['subjects']} subjects, {len(summary['skipped'])} skipped"
+        f"{summary['path']}: {summary['samples']} samples, {summary['classes']} classes, "
+        f"{summary['subjects']} subjects, {len(summary['skipped'])} skipped",
+        style="bold",
     )
     console.print("by modality: " + ", ".join(f"{k} {v}" for k, v in summary["by_modality"].items()))
     console.print("by layout: " + ", ".join(f"{k} {v}" for k, v in summary["by_layout"].items()))
@@ -68,8 +73,12 @@ def _print_folder(summary: dict[str, Any]) -> None:
         console.print("per subject: " + ", ".join(f"{k} {v}" for k, v in summary["per_subject"].items()))
     if summary["unlabelled"]:
         console.print(f"unlabelled: {summary['unlabelled']}")
+    if summary["zero_frames"]:
+        console.print(
+            f"all-zero frames (untracked body), filled from the nearest tracked frame: {summary['zero_frames']}"
+        )
     for skipped in summary["skipped"]:
-        errors.print(f"[yellow]skipped[/] {skipped['reason']}", highlight=False, soft_wrap=True)
+        errors.print(Text.assemble(("skipped", "yellow"), " ", skipped["reason"]))
     if summary["ignored"]:
         console.print(
             f"not data files (ignored): {len(summary['ignored'])}: "
@@ -83,7 +92,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Describe a file (format, layout, frames, joints or channels, bodies, label) or a folder."""
-    with user_errors():
+    with user_errors(f"reading {path}"):
         if path.is_dir() or path.name == MANIFEST:
             result = sio.load_folder(path).summary()
             if not as_json:
@@ -93,7 +102,7 @@ def info(
             if not as_json:
                 _print_file(result)
         if as_json:
-            print(json.dumps(result, indent=2))
+            print_json(result)
 
 
 def _save_png(image: np.ndarray, out: Path, min_width: int = 512) -> tuple[int, int]:
@@ -104,8 +113,9 @@ def _save_png(image: np.ndarray, out: Path, min_width: int = 512) -> tuple[int, 
 
     scale = max(1, math.ceil(min_width / image.shape[2]))
     pixels = np.kron(image.transpose(1, 2, 0), np.ones((scale, scale, 1)))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plt.imsave(out, np.clip(pixels, 0.0, 1.0))
+    buffer = io.BytesIO()
+    plt.imsave(buffer, np.clip(pixels, 0.0, 1.0), format="png")
+    write_bytes_atomic(out, buffer.getvalue())
     return pixels.shape[1], pixels.shape[0]
 
 
@@ -118,7 +128,14 @@ def render(
     index: Annotated[int, typer.Option(help="Which sequence of a multi-sequence file.")] = 0,
 ) -> None:
     """Write the image a network would see, enlarged so a person can look at it."""
-    with user_errors():
+    with user_errors(f"rendering {file}"):
+        if output.is_dir():
+            raise typer.BadParameter(f"--output {output} is a folder; expected a .png file to write")
+        if output.suffix.lower() != ".png":
+            raise typer.BadParameter(f"--output {output}: expected a file name ending in .png")
+        check_option("--width", width, at_least=2)
+        if width > MAX_IMAGE_COLUMNS:
+            raise typer.BadParameter(f"--width={width}: expected at most {MAX_IMAGE_COLUMNS} (sldml.io.limits)")
         sequences = sio.read(file)
         if not 0 <= index < len(sequences):
             raise typer.BadParameter(
@@ -139,9 +156,10 @@ def synth(
     subjects: Annotated[int, typer.Option()] = 8,
     trials: Annotated[int, typer.Option()] = 4,
     seed: Annotated[int, typer.Option()] = 0,
+    force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False,
 ) -> None:
     """Write the built-in synthetic dataset as a generic dataset folder (an example of the format)."""
-    with user_errors():
+    with user_errors(f"writing {folder}"):
         sequences = synthetic.generate(classes, subjects, trials, seed)
-        manifest = write_folder(sequences, folder)
+        manifest = write_folder(sequences, folder, force=force)
         console.print(f"wrote {len(sequences)} sequences and {manifest}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,9 +14,12 @@ from sldml.cli.common import (
     GalleryOpt,
     ModelOpt,
     app,
+    check_option,
     console,
     errors,
+    print_json,
     quiet_lightning,
+    skipped_summary,
     user_errors,
 )
 
@@ -27,7 +29,7 @@ def _read_inputs(paths: list[Path], recognizer: Any) -> list[Any]:
 
     sequences, notes = read_inputs(paths, recognizer)
     for note in notes:
-        errors.print(note, markup=False, highlight=False, soft_wrap=True)
+        errors.print(note)
     return sequences
 
 
@@ -46,18 +48,13 @@ def enrol(
     files: FilesArg,
 ) -> None:
     """Teach the model a new action from one (or more) examples: add them to a gallery file."""
-    with user_errors():
+    with user_errors(f"enrolling {label!r} into {gallery}"):
         rec = _load_recognizer(model, None)
-        if gallery.exists():
-            rec.load_gallery(gallery)
         sequences = _read_inputs(files, rec)
-        rec.enrol(label, sequences)
-        rec.gallery.save(gallery)
-        counts = rec.gallery.counts()
+        counts = rec.enrol_into(gallery, label, sequences).counts()
         console.print(
             f"enrolled {len(sequences)} reference(s) of {label!r}; {gallery} holds {len(counts)} label(s): "
-            + ", ".join(f"{k} ({v})" for k, v in counts.items()),
-            highlight=False,
+            + ", ".join(f"{k} ({v})" for k, v in counts.items())
         )
 
 
@@ -75,7 +72,9 @@ def recognize(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Recognise recordings against a gallery: label (or unknown), distance, confidence and the top-k labels."""
-    with user_errors():
+    with user_errors(f"recognising with {gallery}"):
+        check_option("--top-k", top_k, at_least=1)
+        check_option("--threshold", threshold, at_least=0)
         from sldml.inference import segment
 
         rec = _load_recognizer(model, threshold)
@@ -86,7 +85,7 @@ def recognize(
         if window is not None:
             found = {str(s.source): [g.to_dict() for g in segment(rec, s, window, stride)] for s in sequences}
             if as_json:
-                print(json.dumps(found, indent=1))
+                print_json(found)
                 return
             table = Table(title=f"segments (window {window}, stride {stride})", title_justify="left")
             for column in ("file", "start s", "end s", "label", "distance", "confidence", "windows"):
@@ -106,7 +105,7 @@ def recognize(
             return
         answers = rec.recognize_many(sequences, k=top_k)
         if as_json:
-            print(json.dumps([a.to_dict() for a in answers], indent=1))
+            print_json([a.to_dict() for a in answers])
             return
         shown = "none" if rec.threshold is None else f"{rec.threshold:.3f}"
         table = Table(title=f"recognised (unknown above distance {shown})", title_justify="left")
@@ -125,15 +124,14 @@ def calibrate(
     far: Annotated[float, typer.Option(help="Target false-accept rate of never-enrolled actions.")] = 0.05,
 ) -> None:
     """Calibrate a model's unknown threshold on labelled data of classes it will not enrol (writes calibration.json)."""
-    with user_errors():
+    with user_errors(f"calibrating {model}"):
         rec = _load_recognizer(model, None)
         sequences = _read_inputs(files, rec)
         result = rec.calibrate(sequences, far, source=", ".join(map(str, files)))
         path = rec.save_calibration()
         console.print(
             f"threshold {result.threshold:.4f} for a false-accept rate of {far:g} on {result.queries} queries of "
-            f"{result.classes} classes (accepts {100 * result.tar:.1f} % of genuine queries); written to {path}",
-            highlight=False,
+            f"{result.classes} classes (accepts {100 * result.tar:.1f} % of genuine queries); written to {path}"
         )
 
 
@@ -147,12 +145,12 @@ def gallery_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List a gallery's labels, reference counts, model and input."""
-    with user_errors():
+    with user_errors(f"reading {path}"):
         from sldml.inference import Gallery
 
         info = Gallery.load(path).describe()
         if as_json:
-            print(json.dumps(info, indent=1))
+            print_json(info)
             return
         table = Table(title=f"{path}: {info['references']} reference(s)", title_justify="left")
         table.add_column("label")
@@ -163,8 +161,7 @@ def gallery_show(
         spec = info["input"]
         console.print(
             f"model {info['model']}, layout {spec.get('layout')}, modality {spec.get('modality')}, "
-            f"{info['dim']}-d, created {info['created']}, updated {info['updated']}",
-            highlight=False,
+            f"{info['dim']}-d, created {info['created']}, updated {info['updated']}"
         )
 
 
@@ -174,13 +171,14 @@ def gallery_remove(
     label: Annotated[str, typer.Argument(help="The label to forget.")],
 ) -> None:
     """Forget every reference of a label."""
-    with user_errors():
+    with user_errors(f"changing {path}"):
         from sldml.inference import Gallery
 
-        stored = Gallery.load(path)
-        removed = stored.remove(label)
-        stored.save(path)
-        console.print(f"removed {removed} reference(s) of {label!r}; {len(stored)} left", highlight=False)
+        if not path.is_file():
+            raise typer.BadParameter(f"{path}: gallery file not found")
+        with Gallery.update(path, None) as stored:
+            removed = stored.remove(label)
+        console.print(f"removed {removed} reference(s) of {label!r}; {len(stored)} left")
 
 
 @app.command()
@@ -195,7 +193,8 @@ def zeroshot(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file on stdout.")] = False,
 ) -> None:
     """Rank class NAMES for each file with a trained zero-shot run: no example of those classes is needed."""
-    with user_errors():
+    with user_errors(f"ranking class names with {model}"):
+        check_option("--top-k", top_k, at_least=1)
         from sldml.inference.zeroshot import ZeroShotModel
 
         names = [part.strip() for item in classes for part in item.split(";") if part.strip()]
@@ -203,11 +202,19 @@ def zeroshot(
         ranker = ZeroShotModel.load(model, head)
         sequences = []
         for path in files:
-            sequences += sio.load_folder(path).sequences if path.is_dir() else sio.read(path)
-        for ranking in ranker.rank(sequences, names):
-            best = list(zip(ranking.classes, ranking.scores, strict=True))[:top_k]
-            if as_json:
-                console.print_json(json.dumps({"file": ranking.source, "ranking": best}))
+            if path.is_dir():
+                report = sio.load_folder(path)
+                skipped_summary([s.reason for s in report.skipped])
+                sequences += report.sequences
             else:
-                shown = ", ".join(f"{name} ({score:.3f})" for name, score in best)
-                console.print(f"{ranking.source}: {shown}", markup=False, highlight=False, soft_wrap=True)
+                sequences += sio.read(path)
+        rankings = ranker.rank(sequences, names)
+        if as_json:
+            print_json(
+                [{"file": r.source, "ranking": list(zip(r.classes, r.scores, strict=True))[:top_k]} for r in rankings]
+            )
+            return
+        for ranking in rankings:
+            best = list(zip(ranking.classes, ranking.scores, strict=True))[:top_k]
+            shown = ", ".join(f"{name} ({score:.3f})" for name, score in best)
+            console.print(f"{ranking.source}: {shown}", soft_wrap=True)

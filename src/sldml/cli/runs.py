@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,13 +9,30 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sldml.cli.common import ConfigArg, OverridesArg, app, console, quiet_lightning, results_table, user_errors
+from sldml.cli.common import (
+    ConfigArg,
+    OverridesArg,
+    app,
+    check_option,
+    console,
+    errors,
+    print_json,
+    quiet_lightning,
+    results_table,
+    skipped_summary,
+    user_errors,
+)
+
+
+def _progress(line: str) -> None:
+    """An experiment's progress line; lines about skipped files are warnings and go to stderr."""
+    (errors if line.startswith("skipped") else console).print(line)
 
 
 @app.command()
 def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
     """Train SL-DML on a protocol's auxiliary classes and evaluate one-shot on its novel classes."""
-    with user_errors():
+    with user_errors(f"training {config}"):
         from sldml.config import load_config
         from sldml.records import OneShotResults
         from sldml.runs.folder import RESULTS
@@ -28,10 +44,10 @@ def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
         if run_dir is None:  # a DDP worker process: the first process reports
             return
         results = OneShotResults.read(run_dir / RESULTS)
+        skipped_summary(results.skipped_files)
         console.print(results_table(f"{results.protocol}: one-shot, {results.queries} queries", results))
-        console.print(
-            f"{results.train_samples_per_s} training samples/s, {results.wall_time_s} s; run folder {run_dir}"
-        )
+        speed = f"{results.train_samples_per_s} training samples/s, " if results.trained else "not trained, "
+        console.print(f"{speed}{results.wall_time_s} s; run folder {run_dir}")
 
 
 @app.command()
@@ -44,12 +60,12 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Evaluate a trained run one-shot: top-1 / top-5, per class, confusion matrix, beside the baselines."""
-    with user_errors():
+    with user_errors(f"evaluating {run_dir}"):
         from sldml.experiments import evaluate_run
 
         results = evaluate_run(run_dir, protocol, checkpoint)
         if as_json:
-            print(json.dumps(results.to_json(), indent=1))
+            print_json(results.to_json())
             return
         console.print(results_table(f"{results.protocol} ({checkpoint}): one-shot, {results.queries} queries", results))
         per_class = ", ".join(f"{k} {100 * v:.0f}" for k, v in results.model.per_class.items())
@@ -65,7 +81,8 @@ def splits(
     baselines_only: Annotated[bool, typer.Option(help="Score the baselines only (no training).")] = False,
 ) -> None:
     """Run N random class splits of the config's protocol size; report mean and std of model and baselines."""
-    with user_errors():
+    with user_errors(f"scoring random splits of {config}"):
+        check_option("--count", count, at_least=1)
         from sldml.config import load_config
         from sldml.experiments import run_random_splits
 
@@ -93,7 +110,7 @@ def demo(
     aligned_epochs: Annotated[int, typer.Option(help="Training epochs of the time-aligned metric.")] = 4,
 ) -> None:
     """Train on built-in synthetic actions, then recognise 5 held-out actions from one example each."""
-    with user_errors():
+    with user_errors("running the demo"):
         from sldml.experiments.demo import INTRODUCTION, demo_configs, run_demo
 
         start = time.perf_counter()
@@ -133,19 +150,19 @@ def experiment(
     list_all: Annotated[bool, typer.Option("--list", help="List the shipped experiments and exit.")] = False,
 ) -> None:
     """Run every cell of a paper's table over seeds (resumable) and write the table beside the paper's numbers."""
-    with user_errors():
+    with user_errors(f"running the experiment {name}"):
         from sldml.experiments import RunOptions, describe_experiments, run_experiment_file
 
         if list_all:
             for shipped, line in describe_experiments().items():
-                console.print(f"{shipped}: {line}", markup=False, highlight=False, soft_wrap=True)
+                console.print(f"{shipped}: {line}", soft_wrap=True)
             return
         if name is None:
             raise typer.BadParameter("give an experiment name or file, or --list")
         quiet_lightning()
         options = RunOptions(seeds, cell, method, table_only)
-        path = run_experiment_file(name, output, overrides or [], options, progress=console.print)
-        console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
+        path = run_experiment_file(name, output, overrides or [], options, progress=_progress)
+        console.print(path.read_text(), soft_wrap=True)
         console.print(f"written to {path} and the files beside it")
 
 
@@ -156,14 +173,14 @@ def siamese(
     output: Annotated[Path, typer.Option(help="Folder of siamese outputs.")] = Path("runs/siamese"),
 ) -> None:
     """Train the Siamese-LSTM and its multi-class module on every subject-wise fold (resumable); write the table."""
-    with user_errors():
+    with user_errors(f"training the siamese config {config}"):
         from sldml.config import load_siamese_config
         from sldml.experiments.siamese import run_siamese
 
         cfg = load_siamese_config(config, overrides or [])
         quiet_lightning()
-        path = run_siamese(cfg, output / cfg.name, progress=console.print)
-        console.print(path.read_text(), markup=False, highlight=False, soft_wrap=True)
+        path = run_siamese(cfg, output / cfg.name, progress=_progress)
+        console.print(path.read_text(), soft_wrap=True)
         console.print(f"written to {path}, {path.with_suffix('.csv')} and {path.parent / 'curves.png'}")
 
 
@@ -172,7 +189,7 @@ def plot(
     path: Annotated[Path, typer.Argument(help="A run folder, or an experiment folder with table.csv.")],
 ) -> None:
     """Plot a run (UMAP of the evaluation embeddings, confusion matrix) or an experiment (accuracy vs classes)."""
-    with user_errors():
+    with user_errors(f"plotting {path}"):
         from sldml import plots
 
         if (path / "table.csv").is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sldml.evaluation.openset import calibrate
 from sldml.models import EmbeddingNet, method_name
 from sldml.protocols import OneShotSplit
 from sldml.records import OneShotResults
+from sldml.resources import write_bytes_atomic
 from sldml.runs import embed, embedding_distances
 from sldml.runs.folder import EMBEDDINGS
 from sldml.sequence import Sequence, class_label
@@ -44,8 +46,9 @@ def evaluate_split(
     query_labels = [class_label(s) for s in split.queries]
     model = score_distances(embedding_distances(net, references, queries), ref_labels, query_labels)
     if run_dir is not None:
+        buffer = io.BytesIO()
         np.savez(
-            run_dir / EMBEDDINGS,
+            buffer,
             reference_embeddings=references,
             reference_labels=np.array(ref_labels),
             reference_sources=np.array([str(s.source) for s in split.references]),
@@ -53,6 +56,7 @@ def evaluate_split(
             query_labels=np.array(query_labels),
             query_sources=np.array([str(s.source) for s in split.queries]),
         )
+        write_bytes_atomic(run_dir / EMBEDDINGS, buffer.getvalue())
     return OneShotResults(
         method=method_name(config.model),
         epochs=config.train.epochs,

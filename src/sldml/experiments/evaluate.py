@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sldml.datasets import load_data, one_shot_split
-from sldml.errors import ConfigError
+from sldml.errors import ConfigError, DataError
 from sldml.evaluation.scoring import evaluate_split
 from sldml.protocols import load_protocol
 from sldml.records import OneShotResults
@@ -27,6 +28,8 @@ def evaluate_run(
         ConfigError: If the protocol's evaluation classes include classes the run trained on.
     """
     run = load_run(path, checkpoint)
+    if not os.access(run.path, os.W_OK):
+        raise DataError(run.path, "cannot write into the run folder (permission denied); the evaluation would be lost")
     chosen = load_protocol(protocol) if protocol else run.protocol
     if sequences is None:
         sequences, _ = load_data(run.config.data)

@@ -18,6 +18,7 @@ from sldml.evaluation.baselines import run_baseline
 from sldml.evaluation.scoring import frame_norm
 from sldml.protocols import load_protocol
 from sldml.records import MethodStats, OneShotResults, SplitsSummary
+from sldml.resources import new_path
 from sldml.runs.folder import RESULTS
 from sldml.training import check_config, train
 
@@ -29,7 +30,8 @@ def run_random_splits(
 
     Returns:
         The summary (per method: values per split, mean, std; the splits' novel classes) and the JSON file
-        it was written to, ``<output_dir>/splits-<protocol>-<count>x-seed<seed>.json``. Methods are named
+        it was written to, ``<output_dir>/<name>-splits-<protocol>-<count>x-seed<seed>.json`` (``-2``, ``-3``,
+        ... when that exists: a summary is never replaced). Methods are named
         ``1-NN <baseline>`` and, for the trained model, as :func:`~sldml.models.method_name` names it plus
         ``, learned`` (``, not trained`` with 0 epochs).
     """
@@ -61,5 +63,5 @@ def run_random_splits(
         methods={k: MethodStats(v, float(np.mean(v)), float(np.std(v))) for k, v in values.items()},
         runs=runs,
     )
-    path = summary.write(Path(config.output_dir) / f"splits-{protocol.name}-{count}x-seed{seed}.json")
-    return summary, path
+    path = new_path(Path(config.output_dir) / f"{config.name}-splits-{protocol.name}-{count}x-seed{seed}.json")
+    return summary, summary.write(path)

@@ -39,7 +39,7 @@ from sldml.evaluation.baselines import baseline_title, list_baselines
 from sldml.experiments.registry import ExperimentFile, Progress, RunOptions, load_experiment_file, register_kind
 from sldml.records import OneShotResults
 from sldml.resources import write_text_atomic
-from sldml.runs.folder import RESULTS
+from sldml.runs.folder import RESULTS, unfinished_reason
 from sldml.training import train
 
 
@@ -162,8 +162,14 @@ def method_folder(root: Path, cell: Cell, method: Method) -> Path:
 
 
 def _finished(folder: Path, seed: int) -> Path | None:
-    done = sorted(folder.glob(f"seed{seed}-*/{RESULTS}"))
+    """The results of the newest finished run of a seed (:func:`sldml.runs.folder.unfinished_reason`)."""
+    done = [run / RESULTS for run in sorted(folder.glob(f"seed{seed}-*")) if unfinished_reason(run) is None]
     return done[-1] if done else None
+
+
+def _unfinished(folder: Path, seed: int) -> list[str]:
+    """A line per unfinished run folder of a seed, saying why it does not count."""
+    return [f"{run}: {reason}" for run in sorted(folder.glob(f"seed{seed}-*")) if (reason := unfinished_reason(run))]
 
 
 def run_experiment(
@@ -197,6 +203,7 @@ def run_experiment(
     known = [m.name for m in experiment.methods]
     if methods and set(methods) - set(known):
         raise ConfigError(f"no method named {sorted(set(methods) - set(known))}; methods: {', '.join(known)}")
+    reported = False  # every run loads the same data: say once which files it skipped
     for cell in chosen:
         for method in (m for m in experiment.methods if not methods or m.name in methods):
             what = cell.name if method.name == "sldml" else f"{cell.name}, {method.name}"
@@ -205,6 +212,8 @@ def run_experiment(
                 if _finished(folder, seed):
                     progress(f"{what}, seed {seed}: finished earlier, skipped")
                     continue
+                for line in _unfinished(folder, seed):
+                    progress(f"{what}, seed {seed}: not counted, trained again: {line}")
                 progress(f"{what}, seed {seed}: training")
                 config = load_config(
                     experiment.config,
@@ -219,7 +228,12 @@ def run_experiment(
                         f"name=seed{seed}",
                     ],
                 )
-                train(config)
+                run = train(config)
+                skipped = OneShotResults.read(run / RESULTS).skipped_files if run is not None else []
+                if skipped and not reported:
+                    reported = True
+                    head = "; ".join(skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+                    progress(f"skipped {len(skipped)} file(s) that could not be read: {head}")
     return write_table(experiment, root, count)
 
 

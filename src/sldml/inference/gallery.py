@@ -4,17 +4,21 @@ On disk a gallery is one `safetensors <https://huggingface.co/docs/safetensors>`
 
     tensor  "vectors"   float32 (N, d)    one row per enrolled reference
     metadata (strings):
-      "sldml_gallery"   format version ("1")
+      "sldml_gallery"   format version ("2")
       "labels"          JSON list of N labels
       "sources"         JSON list of N source files (where each reference came from)
       "model"           the model fingerprint (:attr:`sldml.inference.Recognizer.fingerprint`)
       "input"           JSON: layout, modality, representation and its parameters
       "created", "updated"  ISO 8601 times
-      "sha256"          hex digest of the vectors' bytes
+      "sha256"          hex digest of the vectors' bytes AND of every other metadata field (:func:`_digest`)
 
-A gallery whose vectors do not match their digest (edited or damaged), whose labels do not match the rows, or
-that was made by another model is refused. Saving writes a temporary file beside the target and renames it
-over the target, so a crash leaves either the old gallery or the new one, never half of one.
+A gallery whose content does not match its digest (a vector, a label, a source or any metadata edited, or the
+file damaged), whose labels do not match the rows, that holds a non-finite vector or an empty or reserved label,
+or that was made by another model is refused. Format 1 galleries (before 2026-12-01) covered only the vectors:
+they are refused too (enrol the references again). Saving writes a temporary file beside the target and renames
+it over the target (:func:`sldml.resources.write_bytes_atomic`), so a crash leaves either the old gallery or the
+new one, never half of one; :meth:`Gallery.update` changes a gallery file under a lock, so that concurrent
+enrolments never lose one another's labels.
 
 Search backends:
 
@@ -36,21 +40,28 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import torch
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save
+from safetensors.numpy import save
 
 from sldml.errors import ConfigError, DataError
+from sldml.resources import write_bytes_atomic
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+RESERVED_LABELS = ("unknown",)
+"""Labels a gallery may not hold: ``unknown`` is the answer for queries far from every reference."""
+LOCK_TIMEOUT_S = 120.0
+"""How long :meth:`Gallery.update` waits for another process's change of the same gallery."""
 FAISS_MIN_SIZE = 100_000
 """Galleries of at least this many vectors are searched with exact faiss when ``backend="auto"``."""
 IVF_NPROBE = 16
@@ -64,8 +75,27 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _digest(vectors: npt.NDArray[np.float32]) -> str:
-    return hashlib.sha256(np.ascontiguousarray(vectors, dtype="<f4").tobytes()).hexdigest()
+def _digest(vectors: npt.NDArray[np.float32], metadata: dict[str, str]) -> str:
+    """sha256 of the vectors' bytes and of every metadata field but the digest itself (sorted, JSON)."""
+    digest = hashlib.sha256(np.ascontiguousarray(vectors, dtype="<f4").tobytes())
+    fields = {k: v for k, v in metadata.items() if k != "sha256"}
+    digest.update(json.dumps(fields, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def check_label(label: object, where: str = "label") -> str:
+    """A label a gallery may hold: non-empty text, not reserved, without control characters.
+
+    Raises:
+        ConfigError: Naming what is wrong.
+    """
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"{where}: expected a non-empty name, got {label!r}")
+    if label in RESERVED_LABELS:
+        raise ConfigError(f"{where}: {label!r} is the answer for queries far from every reference; choose another")
+    if any(not ch.isprintable() for ch in label):
+        raise ConfigError(f"{where}: {label!r} holds control characters; expected printable text")
+    return label
 
 
 def _topk_torch(gallery: npt.NDArray[np.float32], queries: npt.NDArray[np.float32], k: int) -> tuple[Any, Any]:
@@ -133,12 +163,10 @@ class Gallery:
         """Enrol references of a label (adds to any it already has).
 
         Raises:
-            ConfigError: If the label is empty, "unknown", or the vectors have the wrong size or are not finite.
+            ConfigError: If the label is empty, reserved or not printable, or the vectors have the wrong size or are
+                not finite.
         """
-        if not label or not label.strip():
-            raise ConfigError("label: expected a non-empty name")
-        if label == "unknown":
-            raise ConfigError("label: 'unknown' is the answer for queries far from every reference; choose another")
+        check_label(label)
         array = np.asarray(vectors, dtype=np.float32)
         array = array[None] if array.ndim == 1 else array
         if array.ndim != 2 or array.shape[1] != self.dim or len(array) == 0:
@@ -235,10 +263,7 @@ class Gallery:
         order = np.argsort(per_label, axis=1, kind="stable")[:, :k]
         return [[(names[j], float(row[j])) for j in ranks] for row, ranks in zip(per_label, order, strict=True)]
 
-    def save(self, path: str | Path) -> Path:
-        """Write the gallery atomically (temporary file, then rename)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+    def _metadata(self) -> dict[str, str]:
         metadata = {
             "sldml_gallery": FORMAT_VERSION,
             "labels": json.dumps(self.labels),
@@ -247,20 +272,49 @@ class Gallery:
             "input": json.dumps(self.input_spec, sort_keys=True),
             "created": self.created,
             "updated": self.updated,
-            "sha256": _digest(self.vectors),
         }
-        data = save({"vectors": torch.from_numpy(np.ascontiguousarray(self.vectors))}, metadata=metadata)
-        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        metadata["sha256"] = _digest(self.vectors, metadata)
+        return metadata
+
+    def save(self, path: str | Path) -> Path:
+        """Write the gallery atomically (temporary file, then rename)."""
+        vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
+        return write_bytes_atomic(path, save({"vectors": vectors}, metadata=self._metadata()))
+
+    @classmethod
+    @contextmanager
+    def update(
+        cls, path: str | Path, model: str | None, dim: int = 0, input_spec: dict[str, Any] | None = None
+    ) -> Iterator[Gallery]:
+        """Change a gallery file under a lock: load it (or start an empty one), let the caller change it, save it.
+
+        Args:
+            path: The gallery file.
+            model: The fingerprint of the model that changes it (a stored gallery of another model is refused);
+                ``None``: any model, and the file must exist.
+            dim: Embedding size of a new gallery.
+            input_spec: What the model reads, for a new gallery.
+
+        Other processes that change the same file wait for the lock (``<file>.lock`` beside it), so N concurrent
+        enrolments keep all N labels. Nothing is saved if the caller raises.
+
+        Raises:
+            DataError: If the stored gallery is damaged or another model's, or the lock is not free within
+                :data:`LOCK_TIMEOUT_S` seconds.
+        """
+        target = Path(path)
+        lock = FileLock(str(target) + ".lock")
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+            lock.acquire(timeout=LOCK_TIMEOUT_S)
+        except LockTimeout:
+            raise DataError(target, f"another process holds its lock for over {LOCK_TIMEOUT_S:.0f} s") from None
+        try:
+            stored = target.exists() or model is None
+            gallery = cls.load(target, model=model) if stored else cls(str(model), dim, input_spec)
+            yield gallery
+            gallery.save(target)
+        finally:
+            lock.release()
 
     def build_index(self, backend: Backend = "auto") -> None:
         """Build the faiss index now rather than on the first search (no-op for torch search)."""
@@ -283,28 +337,37 @@ class Gallery:
         if not source.is_file():
             raise DataError(source, "gallery file not found")
         try:
-            with safe_open(str(source), framework="pt") as handle:
+            with safe_open(str(source), framework="np") as handle:
                 meta = handle.metadata() or {}
                 if "vectors" not in handle.keys():  # noqa: SIM118  (safe_open has keys(), not __contains__)
                     raise DataError(source, "not an sldml gallery: no 'vectors' tensor")
-                vectors = handle.get_tensor("vectors").numpy()
-        except SafetensorError as err:
-            raise DataError(source, f"not a readable gallery file (truncated or damaged?): {err}") from None
+                vectors = handle.get_tensor("vectors")
+        except (SafetensorError, OSError, ValueError) as err:
+            reason = str(err).splitlines()[0][:100] if str(err) else type(err).__name__
+            raise DataError(source, f"not a readable gallery file (truncated or damaged?): {reason}") from None
         if meta.get("sldml_gallery") != FORMAT_VERSION:
             found = meta.get("sldml_gallery")
-            raise DataError(source, f"field 'sldml_gallery': expected format {FORMAT_VERSION}, got {found!r}")
+            hint = "; format 1 did not cover labels by its checksum: enrol the references again" if found == "1" else ""
+            raise DataError(source, f"field 'sldml_gallery': expected format {FORMAT_VERSION}, got {found!r}{hint}")
         try:
             labels, sources, spec = json.loads(meta["labels"]), json.loads(meta["sources"]), json.loads(meta["input"])
             fingerprint, digest = meta["model"], meta["sha256"]
         except (KeyError, json.JSONDecodeError) as err:
-            problem = f"{type(err).__name__}: {err}"
+            problem = f"{type(err).__name__}: {str(err)[:80]}"
             raise DataError(source, f"gallery metadata is damaged or incomplete ({problem})") from None
         if vectors.ndim != 2 or vectors.dtype != np.float32:
             raise DataError(source, f"field 'vectors': expected float32 (N, d), got {vectors.dtype} {vectors.shape}")
-        if not (isinstance(labels, list) and len(labels) == len(vectors) == len(sources)):
+        if not (isinstance(labels, list) and isinstance(sources, list) and len(labels) == len(vectors) == len(sources)):
             raise DataError(source, f"field 'labels': {len(labels)} labels for {len(vectors)} vectors")
-        if _digest(vectors) != digest:
-            raise DataError(source, "field 'vectors': checksum mismatch; the file was edited or damaged")
+        if _digest(vectors, meta) != digest:
+            raise DataError(source, "field 'sha256': checksum mismatch; the file was edited or damaged")
+        if not np.all(np.isfinite(vectors)):
+            raise DataError(source, "field 'vectors': NaN or infinite values; expected finite embeddings")
+        for number, label in enumerate(labels):
+            try:
+                check_label(label, f"field 'labels' [{number}]")
+            except ConfigError as err:
+                raise DataError(source, str(err)) from None
         if model is not None and fingerprint != model:
             raise DataError(
                 source,
@@ -312,7 +375,7 @@ class Gallery:
                 "enrol the references again with this model",
             )
         gallery = cls(fingerprint, int(vectors.shape[1]), spec)
-        gallery.vectors, gallery.labels, gallery.sources = vectors, [str(x) for x in labels], [str(x) for x in sources]
+        gallery.vectors, gallery.labels, gallery.sources = vectors, list(labels), [str(x) for x in sources]
         gallery.created, gallery.updated = meta.get("created", ""), meta.get("updated", "")
         return gallery
 

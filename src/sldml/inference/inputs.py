@@ -27,7 +27,10 @@ def read_inputs(paths: list[Path], recognizer: Recognizer) -> tuple[list[Sequenc
             out += sio.read(path)
             continue
         report = sio.load_folder(path)
-        notes += [f"skipped: {item.reason}" for item in report.skipped]
+        if report.skipped:
+            reasons = [item.reason for item in report.skipped]
+            head = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+            notes.append(f"skipped {len(reasons)} file(s) of {path} that could not be read: {head}")
         fitting = []
         for seq in report.sequences:
             try:

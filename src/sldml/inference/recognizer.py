@@ -37,7 +37,7 @@ from sldml.alignment import dtw
 from sldml.errors import ConfigError, DataError
 from sldml.evaluation.openset import Calibration, calibrate
 from sldml.fusion import fuse, fuse_pairs
-from sldml.inference.gallery import Backend, Gallery
+from sldml.inference.gallery import Backend, Gallery, check_label
 from sldml.runs import Run, embed, embedding_distances, load_run, write_calibration
 from sldml.runs.folder import CALIBRATION, read_json
 from sldml.sequence import Sequence, class_label
@@ -240,6 +240,28 @@ class Recognizer:
         prepared = self.prepare(sequences)
         self.gallery.add(label, self.embed(prepared), [str(s.source or "") for s in prepared])
         return self
+
+    def enrol_into(self, path: str | Path, label: str, sequences: list[Sequence]) -> Gallery:
+        """Add references of ``label`` to the gallery FILE at ``path`` (made if missing), under its lock.
+
+        The sequences are embedded first; the file is then loaded, changed and saved while its lock is held
+        (:meth:`Gallery.update`), so that concurrent enrolments into one file never lose each other's labels.
+        The updated gallery becomes this recognizer's.
+
+        Raises:
+            ConfigError: If no sequence is given or the label is invalid.
+            DataError: If a sequence does not fit the model, or the stored gallery is damaged or another model's.
+        """
+        if not sequences:
+            raise ConfigError(f"enrol {label!r}: give at least one sequence")
+        check_label(label)
+        prepared = self.prepare(sequences)
+        vectors = self.embed(prepared)
+        spec = self.new_gallery().input_spec
+        with Gallery.update(path, self.fingerprint, self.embedding_size, spec) as gallery:
+            gallery.add(label, vectors, [str(s.source or "") for s in prepared])
+        self.gallery = gallery
+        return gallery
 
     def forget(self, label: str) -> int:
         """Remove every reference of ``label``; returns how many were removed."""

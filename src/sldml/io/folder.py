@@ -2,31 +2,41 @@
 
 A dataset folder holds a ``manifest.csv`` whose header names its columns::
 
-    path,label,subject,trial,modality
-    wave/anna_1.npy,wave,1,1,skeleton
-    wave/anna_2.csv,wave,1,2,skeleton
+    path,label,subject,trial,modality,view
+    wave/anna_1.npy,wave,1,1,skeleton,1
+    wave/anna_2.csv,wave,1,2,skeleton,3
 
 ``path`` (relative to the manifest's folder) and ``label`` are required; ``subject``, ``trial``
-(whole numbers), ``modality``, ``layout`` and ``rate_hz`` are optional. Each file holds one
-sequence: a ``.npy`` array of shape (T, J, 3) (joints) or (T, C) (channels), saved with
-``numpy.save`` (loaded with ``allow_pickle=False``); or a ``.csv`` of T rows of numbers, with an
-optional header row, holding C channels or, when the layout is a skeleton one, J * 3 columns
-``x1, y1, z1, x2, ...``. Without a ``layout`` column the layout is inferred from the shape
-(:func:`sldml.layouts.infer_layout`); ``rate_hz`` defaults to 30.
+(whole numbers), ``modality``, ``layout`` and ``rate_hz`` are optional; any other column (a camera, view,
+session) is kept as metadata of the sample (``Sequence.meta``; whole numbers as numbers), which protocol rules
+can select on. Each file holds one sequence: a ``.npy`` array of shape (T, J, 3) (joints) or (T, C) (channels),
+saved with ``numpy.save`` (loaded with ``allow_pickle=False``, its header checked against the file's size before
+anything is allocated); or a ``.csv`` of T rows of numbers, with an optional header row, holding C channels or,
+when the layout is a skeleton one, J * 3 columns ``x1, y1, z1, x2, ...``. Without a ``layout`` column the layout
+is inferred from the shape (:func:`sldml.layouts.infer_layout`); ``rate_hz`` defaults to 30.
+
+A manifest may name only files inside its own folder: a path that leaves it (``..``, an absolute path, a
+symbolic link to a file elsewhere) is refused, so a manifest cannot make sldml read any other file on the
+machine. A file listed twice is an error naming both lines. CSV files and manifests may start with a UTF-8
+byte-order mark (as spreadsheet programs save them).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sldml.errors import ConfigError, DataError
-from sldml.io._text import is_number
+from sldml.io._text import excerpt, is_number
+from sldml.io.limits import check_shape
 from sldml.io.registry import register_format
 from sldml.layouts import Layout, get_layout, infer_layout
+from sldml.resources import write_bytes_atomic, write_text_atomic
 from sldml.sequence import Sequence
 
 MANIFEST = "manifest.csv"
@@ -37,7 +47,7 @@ OPTIONAL_COLUMNS = ("subject", "trial", "modality", "layout", "rate_hz")
 
 def _read_csv_array(path: Path) -> npt.NDArray[np.float64]:
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(path, f"cannot read as CSV text ({err})") from None
@@ -52,9 +62,38 @@ def _read_csv_array(path: Path) -> npt.NDArray[np.float64]:
             raise DataError(path, f"data row {number}: {len(row)} columns; expected {width} like the first row")
         for column, cell in enumerate(row, start=1):
             if not is_number(cell):
-                raise DataError(path, f"data row {number}, column {column}: {cell!r} is not a number")
+                raise DataError(path, f"data row {number}, column {column}: {excerpt(cell)} is not a number")
         values.append([float(cell) for cell in row])
     return np.asarray(values, dtype=np.float64)
+
+
+def _load_npy(path: Path) -> npt.NDArray[Any]:
+    """A ``.npy`` array, its header checked before the data is read (no pickle, no oversized allocation)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            try:
+                version = np.lib.format.read_magic(handle)
+            except ValueError:
+                raise DataError(path, "not a .npy file: it does not start with NumPy's magic string") from None
+            readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+            if version not in readers:
+                raise DataError(path, f".npy format version {version}; expected 1.0 or 2.0")
+            try:
+                shape, _, dtype = readers[version](handle)
+            except ValueError as err:
+                raise DataError(path, f"damaged .npy header ({str(err).splitlines()[0][:80]})") from None
+            offset = handle.tell()
+    except OSError as err:
+        raise DataError(path, f"cannot be read ({err})") from None
+    if dtype.hasobject:
+        raise DataError(path, "the .npy array holds Python objects (pickled data); expected numbers")
+    check_shape(path, "field 'shape' of the .npy header", tuple(shape), dtype.itemsize, size - offset)
+    try:
+        array: npt.NDArray[Any] = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        raise DataError(path, f"not a readable .npy array ({str(err).splitlines()[0][:80]})") from None
+    return array
 
 
 def read_array(
@@ -66,8 +105,9 @@ def read_array(
     trial: int | None = None,
     modality: str | None = None,
     rate_hz: float = DEFAULT_RATE_HZ,
+    meta: dict[str, Any] | None = None,
 ) -> Sequence:
-    """Read one ``.npy`` or ``.csv`` array file into a sequence.
+    """Read one ``.npy`` or ``.csv`` array file into a sequence (``meta``: further facts about it, kept).
 
     Raises:
         DataError: If the file is unreadable, not numeric, or its shape does not fit the layout.
@@ -75,13 +115,7 @@ def read_array(
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file not found")
-    if path.suffix.lower() == ".npy":
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as err:
-            raise DataError(path, f"not a readable .npy array ({err})") from None
-    else:
-        array = _read_csv_array(path)
+    array = _load_npy(path) if path.suffix.lower() == ".npy" else _read_csv_array(path)
     try:
         lay: Layout = get_layout(layout) if layout else infer_layout(array.shape)
     except ConfigError as err:
@@ -101,7 +135,7 @@ def read_array(
         trial=trial,
         modality=modality or ("skeleton" if lay.kind == "skeleton" else "sensor"),
         source=str(path),
-        meta={"format": "array"},
+        meta={**(meta or {}), "format": "array"},
     )
 
 
@@ -121,7 +155,55 @@ def _optional_int(value: str, field: str, where: str, source: Path) -> int | Non
     try:
         return int(value)
     except ValueError:
-        raise DataError(source, f"{where}: field {field!r} is {value!r}; expected a whole number") from None
+        raise DataError(source, f"{where}: field {field!r} is {excerpt(value)}; expected a whole number") from None
+
+
+def _metadata(value: str) -> int | str:
+    """An extra column's value: a whole number as a number, anything else as text."""
+    return int(value) if value.lstrip("-").isdigit() else value
+
+
+def _inside(root: Path, relative: str, where: str, manifest: Path) -> Path:
+    """The file a manifest row names, resolved (symbolic links followed), refused if it leaves the folder."""
+    if not relative:
+        raise DataError(manifest, f"{where}: field 'path' is empty")
+    target = (root / relative).resolve()
+    if Path(relative).is_absolute() or not target.is_relative_to(root):
+        raise DataError(
+            manifest,
+            f"{where}: field 'path' {excerpt(relative)} leads outside the dataset folder {root}; "
+            "a manifest may only name files inside its own folder",
+        )
+    return target
+
+
+def _manifest_rows(manifest: Path) -> tuple[list[str], list[tuple[int, dict[str, str] | str]]]:
+    """The header and, per data line, its cells by column (or why the line has the wrong number of cells)."""
+    try:
+        with manifest.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            rows: list[tuple[int, dict[str, str] | str]] = []
+            for cells in reader:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) > len(header):
+                    rows.append((reader.line_num, f"{len(cells)} cells; the header names {len(header)} columns"))
+                    continue
+                padded = [cell.strip() for cell in cells] + [""] * (len(header) - len(cells))
+                rows.append((reader.line_num, dict(zip(header, padded, strict=True))))
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise DataError(manifest, f"cannot read the manifest ({err})") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing or len(set(header)) != len(header) or "" in header:
+        shown = excerpt(",".join(header), 120) if header else "(empty)"
+        raise DataError(
+            manifest,
+            f"header {shown}: "
+            + (f"missing column(s) {', '.join(missing)}; " if missing else "a column name is empty or repeated; ")
+            + f"expected {','.join(REQUIRED_COLUMNS)}, optionally {','.join(OPTIONAL_COLUMNS)} and any metadata",
+        )
+    return header, rows
 
 
 def read_manifest(manifest: Path) -> tuple[list[Sequence], list[tuple[str, str]]]:
@@ -131,45 +213,40 @@ def read_manifest(manifest: Path) -> tuple[list[Sequence], list[tuple[str, str]]
         The sequences read, and ``(path, reason)`` for every row that could not be read.
 
     Raises:
-        DataError: If the manifest itself is unreadable or its header lacks a required column or has
-            an unknown one.
+        DataError: If the manifest itself is unreadable, its header lacks a required column or repeats one, or
+            a file is listed twice.
     """
     manifest = Path(manifest)
-    try:
-        with manifest.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(manifest, f"cannot read the manifest ({err})") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if missing or unknown:
-        raise DataError(
-            manifest,
-            f"header {','.join(header) or '(empty)'}: "
-            + (f"missing column(s) {', '.join(missing)}; " if missing else "")
-            + (f"unknown column(s) {', '.join(unknown)}; " if unknown else "")
-            + f"expected {','.join(REQUIRED_COLUMNS)} and optionally {','.join(OPTIONAL_COLUMNS)}",
-        )
+    root = manifest.parent.resolve()
+    header, rows = _manifest_rows(manifest)
+    extra = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     sequences: list[Sequence] = []
     skipped: list[tuple[str, str]] = []
-    for line, raw in enumerate(rows, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+    first_line: dict[Path, int] = {}
+    for line, row in rows:
         where = f"{manifest.name} line {line}"
-        target = manifest.parent / row["path"]
+        if isinstance(row, str):
+            skipped.append((where, f"{manifest}: {where}: {row}"))
+            continue
+        shown = row["path"] or "(empty)"
         try:
-            if not row["path"]:
-                raise DataError(manifest, f"{where}: field 'path' is empty")
+            target = _inside(root, row["path"], where, manifest)
+            if target in first_line:
+                raise DataError(
+                    manifest,
+                    f"{where}: {excerpt(row['path'])} is listed twice (lines {first_line[target]} "
+                    f"and {line}); expected each file once",
+                )
+            first_line[target] = line
             if not row["label"]:
                 raise DataError(manifest, f"{where}: field 'label' is empty; expected a class name")
             if not target.is_file():
-                raise DataError(manifest, f"{where}: field 'path': {target} not found")
+                raise DataError(manifest, f"{where}: field 'path': {excerpt(row['path'])} not found in {root}")
             rate = row.get("rate_hz") or str(DEFAULT_RATE_HZ)
             try:
                 rate_hz = float(rate)
             except ValueError:
-                raise DataError(manifest, f"{where}: field 'rate_hz' is {rate!r}; expected a number") from None
+                raise DataError(manifest, f"{where}: field 'rate_hz' is {excerpt(rate)}; expected a number") from None
             sequences.append(
                 read_array(
                     target,
@@ -179,27 +256,42 @@ def read_manifest(manifest: Path) -> tuple[list[Sequence], list[tuple[str, str]]
                     trial=_optional_int(row.get("trial", ""), "trial", where, manifest),
                     modality=row.get("modality") or None,
                     rate_hz=rate_hz,
+                    meta={c: _metadata(row[c]) for c in extra if row.get(c)},
                 )
             )
         except DataError as err:
-            skipped.append((str(target), str(err)))
+            if "is listed twice" in err.message:
+                raise
+            skipped.append((shown, str(err)))
     return sequences, skipped
 
 
-def write_folder(sequences: list[Sequence], folder: str | Path) -> Path:
+def write_folder(sequences: list[Sequence], folder: str | Path, force: bool = False) -> Path:
     """Write sequences as a generic dataset folder: one ``.npy`` per sequence plus ``manifest.csv``.
 
     Files go to ``<folder>/<label>/<label>_s<subject>_t<trial>_<modality>.npy``; the manifest records
     label, subject, trial, modality, layout and rate, so :func:`read_manifest` reads them back as they were.
+    Every file is written atomically, the manifest last.
+
+    Args:
+        sequences: The samples.
+        folder: The folder to write.
+        force: Write into a folder that is not empty (files of the same names are replaced).
 
     Returns:
         The manifest's path.
 
     Raises:
-        DataError: If a sequence has no label, or two sequences would share a file name.
+        DataError: If the folder is not empty and ``force`` is not set, a sequence has no label, or two
+            sequences would share a file name.
     """
     root = Path(folder)
-    root.mkdir(parents=True, exist_ok=True)
+    if root.exists() and not root.is_dir():
+        raise DataError(root, "exists and is not a folder; expected a folder to write the dataset into")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise DataError(
+            root, "the folder is not empty; choose an empty or new folder, or pass --force to write into it"
+        )
     rows = []
     seen: set[str] = set()
     for seq in sequences:
@@ -210,12 +302,12 @@ def write_folder(sequences: list[Sequence], folder: str | Path) -> Path:
         if relative in seen:
             raise DataError(seq.source, f"two samples would both be written to {relative}")
         seen.add(relative)
-        (root / seq.label).mkdir(exist_ok=True)
-        np.save(root / relative, seq.data, allow_pickle=False)
+        buffer = io.BytesIO()
+        np.save(buffer, seq.data, allow_pickle=False)
+        write_bytes_atomic(root / relative, buffer.getvalue())
         rows.append([relative, seq.label, seq.subject or "", seq.trial or "", seq.modality, seq.layout, seq.rate_hz])
-    manifest = root / MANIFEST
-    with manifest.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
-        writer.writerows(rows)
-    return manifest
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
+    writer.writerows(rows)
+    return write_text_atomic(root / MANIFEST, text.getvalue())

@@ -10,7 +10,8 @@ from typing import Any
 
 from sldml.errors import DataError
 from sldml.io.folder import MANIFEST, read_manifest
-from sldml.io.registry import detect_format
+from sldml.io.registry import detect_format, read_as
+from sldml.io.untracked import fill_zero_frames
 from sldml.sequence import Sequence
 
 
@@ -54,6 +55,7 @@ class LoadReport:
             "per_class": dict(sorted(by_class.items())),
             "per_subject": {str(k): v for k, v in sorted(by_subject.items())},
             "unlabelled": sum(1 for s in seqs if s.label is None),
+            "zero_frames": sum(int(s.meta.get("zero_frames", 0)) for s in seqs),
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "ignored": self.ignored,
         }
@@ -82,16 +84,25 @@ def load_folder(path: str | Path, formats: Collection[str] | None = None) -> Loa
     manifest = root / MANIFEST
     if manifest.is_file():
         sequences, skipped = read_manifest(manifest)
-        report.sequences.extend(sequences)
+        for seq in sequences:
+            try:
+                report.sequences.append(fill_zero_frames(seq))
+            except DataError as err:
+                report.skipped.append(Skipped(str(seq.source), str(err)))
         report.skipped.extend(Skipped(p, r) for p, r in skipped)
         return report
+    inside = root.resolve()
     for file in sorted(p for p in root.rglob("*") if p.is_file()):
         fmt = detect_format(file)
         if fmt is None or (formats is not None and fmt.name not in formats):
             report.ignored.append(str(file))
             continue
+        if not file.resolve().is_relative_to(inside):
+            reason = f"{file}: a symbolic link to a file outside the dataset folder {inside}; not read"
+            report.skipped.append(Skipped(str(file), reason))
+            continue
         try:
-            report.sequences.extend(fmt.read(file))
+            report.sequences.extend(read_as(fmt, file))
         except DataError as err:
             report.skipped.append(Skipped(str(file), str(err)))
     return report

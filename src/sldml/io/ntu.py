@@ -33,7 +33,8 @@ import numpy.typing as npt
 
 from sldml import classnames
 from sldml.errors import ConfigError, DataError
-from sldml.io._text import is_number
+from sldml.io._text import excerpt, is_number
+from sldml.io.limits import MAX_FRAMES, MAX_POINTS, check_count, check_shape
 from sldml.io.registry import register_format
 from sldml.layouts import KINECT_V2, KINECT_V2_PAIR
 from sldml.sequence import Sequence
@@ -71,7 +72,7 @@ class _Lines:
     def integer(self, expect: str) -> int:
         tokens = self.next(expect)
         if len(tokens) != 1 or not tokens[0].lstrip("-").isdigit():
-            raise DataError(self.path, f"line {self.pos}: {' '.join(tokens)!r}; expected {expect}")
+            raise DataError(self.path, f"line {self.pos}: {excerpt(' '.join(tokens))}; expected {expect}")
         return int(tokens[0])
 
     def numbers(self, count: int, expect: str) -> list[float]:
@@ -82,23 +83,30 @@ class _Lines:
             return [float(t) for t in tokens]
         except ValueError:
             bad = next(t for t in tokens if not is_number(t))
-            raise DataError(self.path, f"line {self.pos}: {bad!r} is not a number; expected {expect}") from None
+            raise DataError(self.path, f"line {self.pos}: {excerpt(bad)} is not a number; expected {expect}") from None
 
     def rest(self) -> Iterator[tuple[int, str]]:
         for i in range(self.pos, len(self.lines)):
             yield i + 1, self.lines[i]
 
 
-def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
-    """Parse a ``.skeleton`` file into its frame count and per-body joint positions.
+Track = dict[int, npt.NDArray[np.float64]]
+"""One body's tracked frames: frame index -> (25, 3) joint positions (sparse: memory follows the file)."""
+_MIN_LINES_PER_BODY = 2  # its fields and its joint count (a wrong joint count is its own error)
+
+
+def parse_tracks(path: Path) -> tuple[int, dict[str, Track]]:
+    """Parse a ``.skeleton`` file into its frame count and each body's tracked frames.
+
+    Every count the file declares is checked against what its size can hold before the next line is read
+    (:mod:`sldml.io.limits`); nothing is allocated for frames a file only claims.
 
     Returns:
-        The frame count T and, per body id in order of first appearance, a (T, 25, 3) array that
-        is NaN in the frames where that body is not tracked.
+        The frame count T and, per body id in order of first appearance, its tracked frames.
 
     Raises:
         DataError: On a missing or truncated file, a non-numeric value, a joint count other than 25,
-            zero frames, or content after the last frame.
+            zero frames, an impossible count, or content after the last frame.
     """
     try:
         text = path.read_text(encoding="utf-8", errors="strict")
@@ -108,12 +116,13 @@ def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
     n_frames = lines.integer("the frame count (a whole number) on line 1")
     if n_frames <= 0:
         raise DataError(path, f"line 1: frame count {n_frames}; expected at least 1 frame")
-    bodies: dict[str, npt.NDArray[np.float64]] = {}
+    check_count(path, "line 1: frame count", n_frames, MAX_FRAMES, can_hold=len(lines.lines) - 1)
+    tracks: dict[str, Track] = {}
     joint_spec = f"{JOINT_VALUES} numbers (x y z depthX depthY colorX colorY orientW X Y Z trackingState)"
     for frame in range(n_frames):
         n_bodies = lines.integer(f"the body count of frame {frame + 1}")
-        if n_bodies < 0:
-            raise DataError(path, f"line {lines.pos}: body count {n_bodies}; expected 0 or more")
+        left = len(lines.lines) - lines.pos
+        check_count(path, f"line {lines.pos}: body count", n_bodies, MAX_POINTS, can_hold=left // _MIN_LINES_PER_BODY)
         for _ in range(n_bodies):
             fields = lines.next(f"{BODY_FIELDS} body fields of frame {frame + 1}")
             if len(fields) != BODY_FIELDS:
@@ -121,39 +130,55 @@ def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
                     path,
                     f"line {lines.pos}: {len(fields)} body fields; expected {BODY_FIELDS} (body id ... tracking state)",
                 )
-            body_id = fields[0]
             n_joints = lines.integer(f"the joint count of frame {frame + 1}")
             if n_joints != KINECT_V2.size:
                 raise DataError(
                     path, f"line {lines.pos}: joint count {n_joints}; expected {KINECT_V2.size} (Kinect v2)"
                 )
             joints = [lines.numbers(JOINT_VALUES, joint_spec)[:3] for _ in range(n_joints)]
-            if body_id not in bodies:
-                bodies[body_id] = np.full((n_frames, KINECT_V2.size, 3), np.nan)
-            bodies[body_id][frame] = joints
+            tracks.setdefault(fields[0], {})[frame] = np.asarray(joints, dtype=np.float64)
     for number, line in lines.rest():
         if line.strip():
             raise DataError(path, f"line {number}: unexpected content after the last of {n_frames} frames")
-    if not bodies:
+    if not tracks:
         raise DataError(path, f"no body is tracked in any of the {n_frames} frames; expected at least one")
-    return n_frames, bodies
+    return n_frames, tracks
+
+
+def _dense(track: Track, n_frames: int) -> npt.NDArray[np.float64]:
+    """(T, 25, 3) positions, NaN where the body is not tracked."""
+    out = np.full((n_frames, KINECT_V2.size, 3), np.nan)
+    for frame, joints in track.items():
+        out[frame] = joints
+    return out
+
+
+def parse_bodies(path: Path) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
+    """Parse a ``.skeleton`` file into its frame count and per-body (T, 25, 3) positions (NaN where untracked).
+
+    Raises:
+        DataError: See :func:`parse_tracks`; also if the bodies' arrays would exceed :data:`MAX_VALUES`.
+    """
+    n_frames, tracks = parse_tracks(path)
+    check_shape(path, "bodies x frames x joints x 3", (len(tracks), n_frames, KINECT_V2.size, 3), 8, None)
+    return n_frames, {body: _dense(track, n_frames) for body, track in tracks.items()}
 
 
 def _tracked(track: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     return ~np.isnan(track[:, 0, 0])
 
 
-def _rank_bodies(bodies: dict[str, npt.NDArray[np.float64]]) -> list[str]:
+def _rank_bodies(tracks: dict[str, Track]) -> list[str]:
     """Body ids, main actor first (see the module docstring)."""
-    counts = {k: int(_tracked(v).sum()) for k, v in bodies.items()}
+    counts = {k: len(v) for k, v in tracks.items()}
     longest = max(counts.values())
 
     def key(body_id: str) -> tuple[bool, float]:
-        track = bodies[body_id][_tracked(bodies[body_id])]
-        energy = float(track.var(axis=0).sum()) if len(track) > 1 else 0.0
+        frames = list(tracks[body_id].values())
+        energy = float(np.stack(frames).var(axis=0).sum()) if len(frames) > 1 else 0.0
         return counts[body_id] * 2 >= longest, energy
 
-    return sorted(bodies, key=key, reverse=True)
+    return sorted(tracks, key=key, reverse=True)
 
 
 def _fill(track: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], int]:
@@ -184,10 +209,13 @@ def read_ntu_skeleton(path: Path, bodies: BodyMode = "main") -> list[Sequence]:
     if bodies not in ("main", "pair", "each"):
         raise ConfigError(f"bodies={bodies!r}; valid: main, pair, each")
     path = Path(path)
-    n_frames, tracks = parse_bodies(path)
-    order = _rank_bodies(tracks)
+    n_frames, sparse = parse_tracks(path)
+    order = _rank_bodies(sparse)
+    wanted = order if bodies == "each" else order[:2]
+    check_shape(path, "bodies x frames x joints x 3", (len(wanted), n_frames, KINECT_V2.size, 3), 8, None)
+    tracks = {body: _dense(sparse[body], n_frames) for body in wanted}
     name = parse_name(path)
-    meta: dict[str, object] = {"format": "ntu_skeleton", "bodies": len(tracks), "file_frames": n_frames}
+    meta: dict[str, object] = {"format": "ntu_skeleton", "bodies": len(sparse), "file_frames": n_frames}
     if name is not None:
         meta.update(setup=name["setup"], camera=name["camera"])
     action = name["action"] if name else None

@@ -84,6 +84,17 @@ def detect_format(path: Path) -> FileFormat | None:
     return None
 
 
+def read_as(fmt: FileFormat, path: Path) -> list[Sequence]:
+    """Read one file with a given format, all-zero skeleton frames filled (:mod:`sldml.io.untracked`).
+
+    Raises:
+        DataError: If the file is malformed.
+    """
+    from sldml.io.untracked import fill_zero_frames
+
+    return [fill_zero_frames(seq) for seq in fmt.read(path)]
+
+
 def read(path: str | Path, format: str | None = None) -> list[Sequence]:
     """Read one file into sequences, detecting its format unless one is named.
 
@@ -101,4 +112,4 @@ def read(path: str | Path, format: str | None = None) -> list[Sequence]:
     fmt = get_format(format) if format else detect_format(path)
     if fmt is None:
         raise DataError(path, f"unknown file format; sldml reads: {', '.join(f.description for f in _in_order())}")
-    return fmt.read(path)
+    return read_as(fmt, path)

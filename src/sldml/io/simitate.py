@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sldml.errors import DataError
-from sldml.io._text import is_number
+from sldml.io._text import excerpt, is_number
 from sldml.io.registry import register_format
 from sldml.sequence import Sequence
 
@@ -34,6 +34,17 @@ def _claims(path: Path) -> bool:
     except OSError:
         return False
     return first.startswith("%time") and "child_frame_id" in first
+
+
+def _stamp(text: str, path: Path, line: int) -> int:
+    """A time stamp in nanoseconds, written as a whole number or in exponent notation (``1.5e+18``)."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+    if not np.isfinite(value) or value < 0:
+        raise DataError(path, f"line {line}: time stamp {excerpt(text)}; expected a non-negative number of ns")
+    return int(value)
 
 
 @register_format("simitate", _claims, "Simitate motion-capture CSV (ROS tf dump, world -> hand)")
@@ -60,8 +71,8 @@ def read_simitate(path: Path) -> list[Sequence]:
                 values = [row[_STAMP], *row[_X : _X + 3]]
                 bad = next((v for v in values if not is_number(v)), None)
                 if bad is not None:
-                    raise DataError(path, f"line {line}: {bad!r} is not a number; expected stamp and x, y, z")
-                stamps.append(int(row[_STAMP]))
+                    raise DataError(path, f"line {line}: {excerpt(bad)} is not a number; expected stamp and x, y, z")
+                stamps.append(_stamp(row[_STAMP], path, line))
                 positions.append([float(v) for v in row[_X : _X + 3]])
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(path, f"cannot read as CSV text ({err})") from None

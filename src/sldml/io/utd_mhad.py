@@ -16,6 +16,8 @@ import scipy.io
 
 from sldml import classnames
 from sldml.errors import DataError
+from sldml.io._text import excerpt
+from sldml.io.limits import check_shape
 from sldml.io.registry import register_format
 from sldml.layouts import IMU6, KINECT_V1
 from sldml.sequence import Sequence
@@ -35,10 +37,16 @@ def parse_name(path: Path) -> tuple[int, int, int, str] | None:
 
 
 def _load_mat(path: Path) -> dict[str, Any]:
+    """The variables of a .mat file, after checking the sizes its header declares (:mod:`sldml.io.limits`)."""
     try:
+        for name, shape, _ in scipy.io.whosmat(str(path)):
+            check_shape(path, f"variable {excerpt(name)}: declared shape", tuple(shape), 8, None)
         return dict(scipy.io.loadmat(str(path)))
+    except DataError:
+        raise
     except Exception as err:  # scipy raises many types (ValueError, OSError, TypeError) for bad files
-        raise DataError(path, f"not a readable MATLAB .mat file ({type(err).__name__}: {err})") from None
+        reason = excerpt(str(err).splitlines()[0] if str(err) else "", 80)
+        raise DataError(path, f"not a readable MATLAB .mat file ({type(err).__name__}: {reason})") from None
 
 
 @register_format("utd_mhad", lambda p: p.suffix.lower() == ".mat", "UTD-MHAD .mat (d_skel / d_iner)")

@@ -76,7 +76,14 @@ def load_state_dict_file(path: Path) -> dict[str, Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for bad or unsafe files
-        raise ConfigError(f"weights file {path}: cannot be loaded safely ({type(err).__name__}: {err})") from None
+        unsafe = "weights_only" in str(err) or "Unsupported global" in str(err)
+        reason = (
+            "it holds Python objects besides tensors, and sldml never unpickles code from a file (it loads weights "
+            "with weights_only=True); save a plain state dict of tensors"
+            if unsafe
+            else f"not a readable PyTorch weights file ({type(err).__name__})"
+        )
+        raise ConfigError(f"weights file {path}: cannot be loaded safely: {reason}") from None
     state = loaded.get("state_dict", loaded) if isinstance(loaded, dict) else None
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise ConfigError(f"weights file {path}: expected a state dict of tensors (optionally under 'state_dict')")

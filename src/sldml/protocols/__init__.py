@@ -8,11 +8,15 @@ A protocol is a YAML file::
     auxiliary: rest                   # or an explicit list; "rest" = every other class in the data
     exclude: []                       # classes used nowhere (optional)
     reference:                        # rules; the first rule whose `classes` covers a class applies
-      - {subject: 1, trial: 1}        # fields: classes ("1-60" or a list), subject, trial, setup, camera, first
+      - {subject: 1, trial: 1}        # fields: classes ("1-60" or a list), subject, trial, first, or any metadata
+    queries: {}                       # optional: only samples matching these fields are queries (e.g. {view: 3})
 
 For each novel class exactly one sample must match its rule: that sample is the class's one reference and
 every other sample of the class is a query. A rule with ``first: true`` takes the first matching sample by
-file name (Simitate's rule).
+file name (Simitate's rule). A rule's other fields select on a sample's metadata (``Sequence.meta``: NTU's
+``setup`` and ``camera``, a manifest's extra columns such as ``view`` or ``session``), compared as text, so that
+``view: 3`` matches a manifest cell ``3``. ``queries`` restricts the queries the same way (a value or a list
+of values per field): references from view 1 and queries from view 3 is a cross-view protocol on one folder.
 
 Where a paper leaves class subsets unsaid, a protocol can draw them, seeded and so repeatable:
 ``auxiliary_count: N`` keeps N of the auxiliary classes, ``evaluation_random: N`` adds N classes to the novel
@@ -39,7 +43,29 @@ from sldml.resources import read_yaml_mapping, shipped_yaml_names
 from sldml.sequence import Sequence
 
 ClassKey = int | str
-_RULE_FIELDS = ("classes", "subject", "trial", "setup", "camera", "first")
+Selector = tuple[tuple[str, tuple[str, ...]], ...]
+"""Field -> accepted values (as text): a sample matches when each field's value is one of them."""
+
+
+def _field(seq: Sequence, name: str) -> object:
+    """A sample's value of a named field: subject, trial, label, class_id or modality, else its metadata."""
+    if name in ("subject", "trial", "label", "class_id", "modality"):
+        return getattr(seq, name)
+    return seq.meta.get(name)
+
+
+def _selects(selector: Selector, seq: Sequence) -> bool:
+    return all(str(_field(seq, name)) in values for name, values in selector)
+
+
+def _selector(raw: dict[str, Any], where: str) -> Selector:
+    out = []
+    for name, value in raw.items():
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, int | str | float) and not isinstance(v, bool) for v in values):
+            raise ConfigError(f"{where}: field {name!r} is {value!r}; expected a value or a list of values")
+        out.append((str(name), tuple(str(v) for v in values)))
+    return tuple(out)
 
 
 def _class_key(seq: Sequence, by_id: bool) -> ClassKey | None:
@@ -57,14 +83,21 @@ def _parse_classes(value: Any, where: str) -> tuple[ClassKey, ...]:
 
 @dataclass(frozen=True)
 class ReferenceRule:
-    """Which sample of a novel class is its reference. ``None`` fields match anything."""
+    """Which sample of a novel class is its reference. ``None`` fields match anything.
+
+    Attributes:
+        classes: The classes the rule covers (``None``: all).
+        subject: The reference's subject.
+        trial: The reference's trial.
+        first: Take the first matching sample by file name.
+        where: Further fields (metadata such as ``setup``, ``camera``, ``view``) and the values they must have.
+    """
 
     classes: tuple[ClassKey, ...] | None = None
     subject: int | None = None
     trial: int | None = None
-    setup: int | None = None
-    camera: int | None = None
     first: bool = False
+    where: Selector = ()
 
     def covers(self, key: ClassKey) -> bool:
         """Whether this rule applies to a class."""
@@ -72,13 +105,8 @@ class ReferenceRule:
 
     def matches(self, seq: Sequence) -> bool:
         """Whether a sample is the reference this rule asks for."""
-        wanted = {
-            "subject": seq.subject,
-            "trial": seq.trial,
-            "setup": seq.meta.get("setup"),
-            "camera": seq.meta.get("camera"),
-        }
-        return all(getattr(self, k) is None or getattr(self, k) == v for k, v in wanted.items())
+        fixed = all(getattr(self, k) is None or getattr(self, k) == getattr(seq, k) for k in ("subject", "trial"))
+        return fixed and _selects(self.where, seq)
 
     def pick(self, samples: list[Sequence]) -> list[Sequence]:
         """The samples that match; with ``first``, only the first of them by file name."""
@@ -115,6 +143,7 @@ class Protocol:
     auxiliary_count: int | None = None
     evaluation_random: int = 0
     seed: int = 0
+    queries: Selector = ()
 
     def __post_init__(self) -> None:
         if not self.evaluation:
@@ -214,14 +243,15 @@ class Protocol:
             matching = rule.pick(samples)
             if len(matching) != 1:
                 shown = dataclasses.asdict(rule).items()
-                fields = {k: v for k, v in shown if v not in (None, False) and k != "classes"}
+                fields = {k: v for k, v in shown if v not in (None, False, ()) and k not in ("classes", "where")}
+                fields.update({name: "|".join(values) for name, values in rule.where})
                 problem = "no sample" if not matching else f"{len(matching)} samples"
                 raise ConfigError(
                     f"protocol {self.name}: {problem} of class {key} match(es) the reference rule {fields}; "
                     "expected exactly one"
                 )
             references.append(matching[0])
-            queries.extend(s for s in samples if s is not matching[0])
+            queries.extend(s for s in samples if s is not matching[0] and _selects(self.queries, s))
         if not auxiliary:
             raise ConfigError(f"protocol {self.name}: no auxiliary (training) samples in the data")
         return OneShotSplit(auxiliary, references, queries)
@@ -270,6 +300,7 @@ def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol
         "auxiliary_count",
         "evaluation_random",
         "seed",
+        "queries",
     )
     unknown = sorted(set(tree) - set(valid))
     if unknown:
@@ -280,14 +311,22 @@ def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol
     auxiliary = tree.get("auxiliary", "rest")
     rules = []
     for number, raw in enumerate(tree.get("reference") or [], start=1):
-        if not isinstance(raw, dict) or set(raw) - set(_RULE_FIELDS):
-            raise ConfigError(
-                f"protocol {source}: reference rule {number} must be a mapping of {', '.join(_RULE_FIELDS)}"
-            )
+        where = f"protocol {source}: reference rule {number}"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where} must be a mapping of classes, subject, trial, first or metadata fields")
         fields = dict(raw)
+        known: dict[str, Any] = {}
         if "classes" in fields:
-            fields["classes"] = _parse_classes(fields["classes"], f"protocol {source}: reference rule {number}")
-        rules.append(ReferenceRule(**fields))
+            known["classes"] = _parse_classes(fields.pop("classes"), where)
+        for name in ("subject", "trial"):
+            if name in fields:
+                value = fields.pop(name)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise ConfigError(f"{where}: {name} is {value!r}; expected a whole number")
+                known[name] = value
+        if "first" in fields:
+            known["first"] = bool(fields.pop("first"))
+        rules.append(ReferenceRule(**known, where=_selector(fields, where)))
     if "reference" not in tree:
         rules = [ReferenceRule(subject=1, trial=1)]
     return Protocol(
@@ -301,16 +340,28 @@ def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol
         seed=_optional_count(tree, "seed", source) or 0,
         exclude=_parse_classes(tree.get("exclude") or [], f"protocol {source}: exclude"),
         reference=tuple(rules),
+        queries=_selector(_mapping(tree.get("queries"), f"protocol {source}: queries"), f"protocol {source}: queries"),
     )
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping of fields to values, got {value!r}")
+    return value
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
     """The YAML mapping of a protocol (the inverse of :func:`protocol_from_dict`)."""
     rules = []
     for rule in protocol.reference:
-        fields = {k: v for k, v in vars(rule).items() if v is not None and v is not False}
+        fields: dict[str, Any] = {
+            k: v for k, v in vars(rule).items() if v is not None and v is not False and k != "where"
+        }
         if "classes" in fields:
             fields["classes"] = list(fields["classes"])
+        fields.update({name: _plain(values) for name, values in rule.where})
         rules.append(fields)
     auxiliary: Any = "all" if protocol.auxiliary_all else "rest"
     if protocol.auxiliary is not None and not protocol.auxiliary_all:
@@ -322,7 +373,12 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         "auxiliary": auxiliary,
         "exclude": list(protocol.exclude),
         "reference": rules,
+        **({"queries": {name: _plain(values) for name, values in protocol.queries}} if protocol.queries else {}),
     }
+
+
+def _plain(values: tuple[str, ...]) -> str | list[str]:
+    return values[0] if len(values) == 1 else list(values)
 
 
 def named_protocols() -> list[str]:

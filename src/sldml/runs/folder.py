@@ -255,4 +255,3 @@ def load_best_weights(net: EmbeddingNet, run_dir: Path) -> EmbeddingNet:
     """Load a run's ``checkpoints/best.ckpt`` (lowest training loss) into its network."""
     load_weights(net, weights_file(run_dir, "best"))
     return net
-

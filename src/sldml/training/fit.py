@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader
 
 from sldml.config import Config
 from sldml.datasets.tensors import SignalImageDataset
-from sldml.errors import ConfigError
+from sldml.errors import ConfigError, Interrupted
 from sldml.losses import SLDMLLoss, SoftDTWDistance
 from sldml.models import EmbeddingNet, build_net
 from sldml.protocols import OneShotSplit
@@ -116,5 +116,12 @@ def fit(
             f"train.accelerator={train.accelerator}, devices={train.devices}, "
             f"strategy={train.strategy}, precision={train.precision}: {err}"
         ) from None
-    trainer.fit(module, batches)
+    try:
+        trainer.fit(module, batches)
+    except SystemExit:  # Lightning turns Ctrl-C into a graceful shutdown and exit(1)
+        if trainer.interrupted:
+            raise Interrupted(f"training stopped at epoch {trainer.current_epoch + 1} of {train.epochs}") from None
+        raise
+    if trainer.interrupted:
+        raise Interrupted(f"training stopped at epoch {trainer.current_epoch + 1} of {train.epochs}")
     return trainer, net, throughput

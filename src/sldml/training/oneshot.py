@@ -17,14 +17,14 @@ import torch
 
 from sldml.config import Config
 from sldml.datasets import check_dataset, image, load_data, one_shot_split, preprocess
-from sldml.errors import ConfigError
+from sldml.errors import ConfigError, Interrupted
 from sldml.evaluation.baselines import check_baselines
 from sldml.evaluation.scoring import calibrate_on, evaluate_split
 from sldml.models import backbone_class, build_net, check_options
 from sldml.protocols import OneShotSplit, Protocol, load_protocol
 from sldml.representations import config_fields, parameters
 from sldml.runs import input_spec, write_calibration, write_run
-from sldml.runs.folder import RESULTS, load_best_weights
+from sldml.runs.folder import FINISHED, RESULTS, load_best_weights, mark_finished
 from sldml.sequence import Sequence, class_label
 from sldml.training.fit import fit
 
@@ -147,6 +147,8 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     run_dir, made_here = _new_run_dir(config)
     try:
         trainer, net, throughput = fit(config, split, classes, run_dir, tuple(spec["image_shape"]), spec["layout"])
+    except Interrupted as err:
+        raise Interrupted(f"{err}; {run_dir} is an unfinished run (no {FINISHED}), delete it or train again") from None
     finally:
         if made_here:  # the worker processes have started by now; a later run must not reuse this folder
             os.environ.pop(_RUN_DIR_ENV, None)
@@ -180,4 +182,5 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     results.skipped_files = skipped
     results.versions = versions()
     results.write(run_dir / RESULTS)
+    mark_finished(run_dir)
     return run_dir

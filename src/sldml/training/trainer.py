@@ -25,6 +25,7 @@ def quiet_trainer(
     epochs: int, accelerator: str = "auto", callbacks: Seq[L.Callback] = (), progress: bool = False
 ) -> L.Trainer:
     """A one-device trainer that logs, checkpoints and summarises nothing (siamese, classifiers, zero-shot)."""
+    quiet_lightning()
     return L.Trainer(
         max_epochs=epochs,
         accelerator=accelerator,
@@ -51,6 +52,7 @@ def run_trainer(
     progress: bool,
 ) -> L.Trainer:
     """The one-shot trainer: per-epoch losses to ``run_dir/metrics.csv``, the given checkpoint callbacks."""
+    quiet_lightning()
     return L.Trainer(
         max_epochs=epochs,
         accelerator=accelerator,
