@@ -16,15 +16,18 @@ the track whose last position (mean of its confident joints) is nearest, one det
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from sldml.errors import ConfigError, DataError
+from sldml.sequence import Sequence
 
 CONFIDENCE = 0.3
 """Default threshold: a keypoint with a lower score (confidence, visibility) is missing."""
@@ -180,3 +183,50 @@ def choose(
             meta["track_id"] = tracks[i].key
         out.append((tracks[i], points, meta))
     return out
+
+
+def sequences(
+    tracks: Seq[Track],
+    *,
+    layout: str,
+    rate_hz: float,
+    source: Path,
+    people: str,
+    threshold: float,
+    meta: dict[str, object],
+    label: str | None,
+    where: str = "",
+    **fields: Any,
+) -> list[Sequence]:
+    """The chosen people of a video as sequences (main first), with the counts of :func:`choose` in meta."""
+    return [
+        Sequence(
+            data=points,
+            layout=layout,
+            rate_hz=rate_hz,
+            label=label,
+            source=str(source),
+            meta={**meta, **extra},
+            **fields,
+        )
+        for _, points, extra in choose(tracks, people, threshold, source, where)
+    ]
+
+
+def folder_label(path: Path) -> str | None:
+    """The class-folder convention: a sample's label is the name of the folder its file sits in."""
+    return path.parent.name or None
+
+
+def load_json(path: Path) -> Any:
+    """Parse a JSON file.
+
+    Raises:
+        DataError: If it is unreadable or not JSON (with the line and column of the first error).
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(path, f"cannot read as UTF-8 text ({err})") from None
+    except json.JSONDecodeError as err:
+        raise DataError(path, f"line {err.lineno}, column {err.colno}: {err.msg}; expected JSON") from None
