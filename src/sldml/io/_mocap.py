@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -38,17 +39,18 @@ def numbers(path: Path, line: int, tokens: list[str], count: int, expect: str) -
     """
     if len(tokens) != count:
         raise DataError(path, f"line {line}: {len(tokens)} values; expected {expect}")
-    bad = next((t for t in tokens if not is_number(t)), None)
-    if bad is not None:
-        raise DataError(path, f"line {line}: {bad!r} is not a number; expected {expect}")
-    values = [float(t) for t in tokens]
-    if not all(np.isfinite(values)):
+    try:
+        values = [float(t) for t in tokens]
+    except ValueError:
+        bad = next(t for t in tokens if not is_number(t))
+        raise DataError(path, f"line {line}: {bad!r} is not a number; expected {expect}") from None
+    if not all(map(math.isfinite, values)):
         raise DataError(path, f"line {line}: NaN or inf; expected {expect} (finite numbers)")
     return values
 
 
 def euler(axes: str, angles: Array, degrees: bool) -> Rotation:
-    """Rotations from Euler angles (T, len(axes)); upper-case axes are intrinsic, lower-case extrinsic.
+    """Rotations from Euler angles, (T, len(axes)) or one (len(axes),); upper-case axes intrinsic, lower extrinsic.
 
     An empty ``axes`` gives the identity for every frame.
     """

@@ -68,11 +68,13 @@ CMU31 = Layout(
         ("upperback", "pelvis", "neck", 0.66),
         ("lowerneck", "neck", "head", 0.33),
         ("upperneck", "neck", "head", 0.66),
-        ("{s}foot", "{side}_knee", "{side}_ankle", 1.15),
-        ("{s}toes", "{side}_knee", "{side}_ankle", 1.25),
-        ("{s}wrist", "{side}_elbow", "{side}_wrist", 1.15),
-        ("{s}hand", "{side}_elbow", "{side}_wrist", 1.3),
-        ("{s}fingers", "{side}_elbow", "{side}_wrist", 1.4),
-        ("{s}thumb", "{side}_elbow", "{side}_wrist", 1.3),
+        # the foot points forward, which the shank's line cannot say: 15-20 cm off
+        ("{s}foot", "{side}_knee", "{side}_ankle", 1.05),
+        ("{s}toes", "{side}_knee", "{side}_ankle", 1.05),
+        # HDM05's forearm (radius) is short: the hand bones continue it to 1.5-2.1 of its length
+        ("{s}wrist", "{side}_elbow", "{side}_wrist", 1.5),
+        ("{s}hand", "{side}_elbow", "{side}_wrist", 1.8),
+        ("{s}fingers", "{side}_elbow", "{side}_wrist", 2.1),
+        ("{s}thumb", "{side}_elbow", "{side}_wrist", 1.85),
     ),
 )
