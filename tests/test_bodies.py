@@ -140,3 +140,16 @@ def test_real_kinect_v1_estimates_are_close(utd_dir: Path) -> None:
     assert error[:, layout.index("left_wrist")].max() == 0.0
     assert np.median(error[:, layout.index("left_hand")]) < 0.05  # metres
     assert np.median(error[:, layout.index("spine")]) < 0.08
+
+
+def test_real_hdm05_through_kinect_v2_and_back(hdm05_dir: Path) -> None:
+    from sldml.io import read
+
+    seq = read(hdm05_dir / "train" / "3" / "HDM_bd_grabHighR_001_120.amc")[0]
+    back = convert(convert(seq, "kinect_v2"), "cmu31")
+    layout = get_layout("cmu31")
+    error = np.linalg.norm(back.data - seq.data, axis=-1)
+    for joint in ("root", "thorax", "head", "lclavicle", "rhumerus", "lradius", "rhipjoint", "lfemur", "rtibia"):
+        assert error[:, layout.index(joint)].max() < 1e-6, joint
+    for joint in ("lowerback", "upperneck", "lwrist", "rhand"):
+        assert np.median(error[:, layout.index(joint)]) < 0.05, joint  # metres
