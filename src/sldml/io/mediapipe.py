@@ -12,7 +12,8 @@ metres, origin between the hips). Write them as either of:
                 {"pose_landmarks": [], "pose_world_landmarks": []}]}
 
 ``format`` is required (it is how the file is recognised); ``rate_hz`` is optional (default 30); each frame
-holds one list of 33 landmarks per pose (an empty list or a missing key: no pose in that frame).
+holds one list of 33 landmarks per pose (an empty list or a missing key: no pose in that frame). The sequence
+runs from the first to the last frame with a pose (``meta["first_frame"]``).
 
 **CSV** (``.csv``), one row per landmark, a header row naming the columns (in any order)::
 

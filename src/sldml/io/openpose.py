@@ -197,7 +197,10 @@ def read_openpose(
 
 
 @register_format(
-    "openpose", lambda p: p.name.endswith(SUFFIX), "OpenPose per-frame JSON (*_keypoints.json)", priority=30
+    "openpose",
+    lambda p: p.name.endswith(SUFFIX),
+    "OpenPose per-frame JSON (*_keypoints.json)",
+    priority=25,  # by name alone: asked before the formats that open .json files to peek
 )
 def _read_registered(path: Path) -> list[Sequence]:
     return read_openpose(path) if is_first_frame(path) else []
