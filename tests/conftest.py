@@ -13,6 +13,7 @@ from sldml.sequence import Sequence
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 UTD = DATASETS / "UTD-MHAD"
 NTU = DATASETS / "NTU-RGBD-samples"
+HDM05 = DATASETS / "HDM05-subset"
 
 
 def _need(path: Path) -> Path:
@@ -29,6 +30,11 @@ def utd_dir() -> Path:
 @pytest.fixture
 def ntu_dir() -> Path:
     return _need(NTU)
+
+
+@pytest.fixture
+def hdm05_dir() -> Path:
+    return _need(HDM05)
 
 
 def make_skeleton(frames: int = 10, seed: int = 0, layout: str = "kinect_v1", joints: int = 20) -> Sequence:

@@ -5,10 +5,23 @@ import re
 import pytest
 
 from sldml.errors import ConfigError
-from sldml.layouts import get_layout, infer_layout, list_layouts
+from sldml.layouts import COMMON_JOINTS, Layout, get_layout, infer_layout, list_layouts
+
+SKELETONS = [
+    "kinect_v1",
+    "kinect_v2",
+    "kinect_v2_pair",
+    "openpose_body25",
+    "openpose_coco18",
+    "coco17",
+    "mediapipe",
+    "mediapipe_world",
+    "cmu31",
+    "common",
+]
 
 
-@pytest.mark.parametrize("name", ["kinect_v1", "kinect_v2", "kinect_v2_pair"])
+@pytest.mark.parametrize("name", SKELETONS)
 def test_skeleton_bones_form_a_tree_over_every_joint(name: str) -> None:
     layout = get_layout(name)
     bodies = 2 if name.endswith("pair") else 1
@@ -87,3 +100,50 @@ def test_infer_layout(shape: tuple[int, ...], name: str) -> None:
 def test_infer_layout_refuses_other_shapes() -> None:
     with pytest.raises(ConfigError, match=r"\(T, J, 3\) or \(T, C\)"):
         infer_layout((5, 4, 2))
+
+
+def test_image_keypoint_layouts_are_two_dimensional() -> None:
+    dims = {name: get_layout(name).dims for name in list_layouts() if get_layout(name).kind == "skeleton"}
+    assert {name for name, d in dims.items() if d == 2} == {
+        "openpose_body25",
+        "openpose_coco18",
+        "coco17",
+        "mediapipe",
+        "common_2d",
+    }
+    assert get_layout("imu6+coco17").dims == 2 and get_layout("imu6+kinect_v1").dims == 3
+
+
+def test_pose_estimator_joint_orders() -> None:
+    body25, coco18, coco17 = get_layout("openpose_body25"), get_layout("openpose_coco18"), get_layout("coco17")
+    assert (body25.index("mid_hip"), body25.index("left_big_toe"), body25.index("right_heel")) == (8, 19, 24)
+    assert body25.names[:8] == coco18.names[:8] and coco18.index("left_ear") == 17
+    assert (coco17.index("left_shoulder"), coco17.index("right_wrist"), coco17.index("right_ankle")) == (5, 10, 16)
+    mediapipe = get_layout("mediapipe")
+    assert (mediapipe.index("left_shoulder"), mediapipe.index("right_hip"), mediapipe.index("right_foot_index")) == (
+        11,
+        24,
+        32,
+    )
+    cmu = get_layout("cmu31")
+    assert cmu.names[:3] == ("root", "lhipjoint", "lfemur") and cmu.index("rthumb") == 30
+
+
+def test_common_body_mapping_names_each_common_joint() -> None:
+    assert len(COMMON_JOINTS) == 15
+    assert dict(get_layout("kinect_v2").body)["neck"] == ("spine_shoulder",)
+    assert dict(get_layout("coco17").body)["pelvis"] == ("left_hip", "right_hip")
+    assert dict(get_layout("cmu31").body)["left_knee"] == ("lfemur",)
+
+
+def test_a_broken_body_mapping_fails_when_the_layout_is_made() -> None:
+    names = ("a", *COMMON_JOINTS[1:])
+    body = tuple((j, (j,)) for j in COMMON_JOINTS[1:])
+    with pytest.raises(ConfigError, match="body maps"):
+        Layout(name="broken", kind="skeleton", names=names, body=body)
+    with pytest.raises(ConfigError, match="joints without exactly one estimate rule: a"):
+        Layout(name="broken", kind="skeleton", names=names, body=(("head", ("neck", "pelvis")), *body))
+    with pytest.raises(ConfigError, match="two common joints are copies of the same joint"):
+        Layout(name="broken", kind="skeleton", names=names, body=(("head", ("neck",)), *body))
+    with pytest.raises(ConfigError, match="maps to unknown joints"):
+        Layout(name="broken", kind="skeleton", names=names, body=(("head", ("nose",)), *body))

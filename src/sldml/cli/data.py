@@ -23,6 +23,9 @@ from sldml.resources import write_bytes_atomic
 
 def _describe_file(path: Path) -> dict[str, Any]:
     sequences = sio.read(path)
+    if not sequences:  # a file that is part of a recording read from another file (an OpenPose frame)
+        fmt = sio.detect_format(path)
+        return {"path": str(path), "format": fmt.name if fmt else None, "sequences": []}
     described = []
     for seq in sequences:
         info = seq.describe()
@@ -32,6 +35,10 @@ def _describe_file(path: Path) -> dict[str, Any]:
 
 
 def _print_file(info: dict[str, Any]) -> None:
+    if not info["sequences"]:
+        console.print(f"{info['path']} ({info['format']}): no sequence of its own; it is part of a recording that")
+        console.print("another file of its folder gives (read the folder, or that file)")
+        return
     table = Table(title=f"{info['path']} ({info['format']})", title_justify="left")
     keys = [
         "layout",
