@@ -302,3 +302,25 @@ def test_coarse_sequences_keep_the_shape_of_centred_frames() -> None:
     stretched = frames.repeat_interleave(2, dim=1)  # the same motion at half speed
     assert torch.allclose(coarse_sequences(stretched, 4), coarse, atol=1e-6)
     assert float((coarse[0] - coarse[1]).norm()) > 0.5  # different sequences stay apart
+
+
+@pytest.mark.slow
+def test_a_kinect_v1_gallery_answers_mediapipe_world_queries_through_the_common_body(
+    untrained_run: Path, synthetic: list[Sequence]
+) -> None:
+    from sldml.bodies import convert
+
+    rec = Recognizer.load(untrained_run)
+    for label in ("bow", "hands_up", "arm_curl"):
+        rec.enrol(label, _of(synthetic, label, subject=1, trial=1))
+    queries = [s for label in ("bow", "hands_up", "arm_curl") for s in _of(synthetic, label) if s.subject != 1]
+    native = [a.top_k[0][0] for a in rec.recognize_many(queries)]
+    as_mediapipe = [convert(q, "mediapipe_world") for q in queries]  # 33 landmarks, a mapping of its own
+    assert {q.layout for q in as_mediapipe} == {"mediapipe_world"}
+    converted = [a.top_k[0][0] for a in rec.recognize_many(as_mediapipe)]
+    truth = [q.label for q in queries]
+    assert np.mean([c == t for c, t in zip(converted, truth, strict=True)]) >= 0.75  # chance 1/3
+    assert np.mean([c == n for c, n in zip(converted, native, strict=True)]) >= 0.75
+    flat = as_mediapipe[0].replace(layout="mediapipe")  # image keypoints cannot become 3-D positions
+    with pytest.raises(DataError, match=r"'mediapipe' is 2-D and 'kinect_v1' is 3-D"):
+        rec.recognize(flat)

@@ -143,3 +143,24 @@ def test_rules_select_on_metadata_for_references_and_queries(tmp_path: Path) -> 
         protocol_from_dict({**tree, "reference": [{"subject": 1, "trial": 1, "view": 7}]}).split(data)
     with pytest.raises(ConfigError, match=r"queries: field 'view' is \{'a': 1\}; expected a value or a list"):
         protocol_from_dict({**tree, "queries": {"view": {"a": 1}}})
+
+
+@pytest.mark.slow
+def test_a_one_shot_protocol_runs_on_hdm05_from_a_yaml_file(hdm05_dir: Path, tmp_path: Path) -> None:
+    from sldml.config import load_config
+    from sldml.records import OneShotResults
+    from sldml.training import train
+
+    overrides = [
+        f"data.path={hdm05_dir}",
+        "data.dataset=hdm05",
+        "data.modality=mocap",
+        "protocol=hdm05-6-5",
+        "train.epochs=0",
+    ]
+    run = train(load_config("aligned", [*overrides, "evaluate.baselines=[dtw]", f"output_dir={tmp_path}"]))
+    assert run is not None
+    results = OneShotResults.read(run / "results.json")
+    takes = {"lieDownFloor": 20, "rotateArmsBothBackward1Reps": 16, "sneak2StepsLStart": 16, "squat1Reps": 52}
+    assert results.references == 5 and results.queries == sum(takes.values()) + 14 - 5  # throwBasketball: 14
+    assert len(results.auxiliary_classes) == 6 and 0.2 < results.model.top1 <= 1.0  # chance is 0.2

@@ -34,10 +34,12 @@ import numpy.typing as npt
 import torch
 
 from sldml.alignment import dtw
+from sldml.bodies import convert
 from sldml.errors import ConfigError, DataError
 from sldml.evaluation.openset import Calibration, calibrate
 from sldml.fusion import fuse, fuse_pairs
 from sldml.inference.gallery import Backend, Gallery, check_label
+from sldml.layouts import get_layout
 from sldml.runs import Run, embed, embedding_distances, load_run, write_calibration
 from sldml.runs.folder import CALIBRATION, read_json
 from sldml.sequence import Sequence, class_label
@@ -179,19 +181,37 @@ class Recognizer:
         self.gallery = Gallery.load(path, model=self.fingerprint)
         return self.gallery
 
+    def to_model_layout(self, seq: Sequence) -> Sequence:
+        """The sequence in the model's layout: as it is, or converted through the common body.
+
+        A skeleton of another layout that maps onto the common body, as the model's does, with the same number of
+        coordinates (3-D positions to 3-D positions), is converted (:func:`sldml.bodies.convert`): a gallery made
+        from Kinect v1 answers MediaPipe world landmarks or motion capture.
+
+        Raises:
+            DataError: If it cannot be read by this model (see :meth:`check`).
+        """
+        want = self.spec["layout"]
+        if seq.layout == want or self.spec["modality"] == "fused":
+            return seq
+        if seq.get_layout().body and get_layout(want).body:
+            return convert(seq, want)
+        return seq
+
     def check(self, seq: Sequence) -> None:
-        """Refuse a sequence this model cannot read.
+        """Refuse a sequence this model cannot read (after :meth:`to_model_layout`).
 
         Raises:
             DataError: If its layout or modality differs from the model's (the message says what it expects).
         """
         want_layout, want_modality = self.spec["layout"], self.spec["modality"]
+        seq = self.to_model_layout(seq)
         generic = seq.modality in _GENERIC_MODALITIES and seq.layout == want_layout
         if seq.layout != want_layout or (seq.modality != want_modality and not generic):
             raise DataError(
                 seq.source or "<sequence>",
                 f"layout {seq.layout!r}, modality {seq.modality!r}: the model at {self.run.path} expects layout "
-                f"{want_layout!r} ({want_modality})",
+                f"{want_layout!r} ({want_modality}), or a skeleton it can convert through the common body",
             )
 
     def prepare(self, sequences: list[Sequence]) -> list[Sequence]:
@@ -218,6 +238,7 @@ class Recognizer:
             if unpaired:
                 raise DataError(", ".join(str(s.source) for s in separate), f"cannot fuse: {'; '.join(unpaired)}")
             sequences = [s for s in sequences if s.modality == "fused"] + fused
+        sequences = [self.to_model_layout(s) for s in sequences]
         for seq in sequences:
             self.check(seq)
         return sequences
