@@ -72,3 +72,68 @@ def test_geometric_transforms_refuse_channel_data() -> None:
         tf.centre(make_imu())
     with pytest.raises(DataError):
         tf.rotate_vertical(make_imu(), 10)
+
+
+@pytest.mark.parametrize("layout", ["kinect_v1", "kinect_v2", "mediapipe_world", "cmu31", "imu6+kinect_v1"])
+def test_face_forward_removes_the_cameras_azimuth(layout: str) -> None:
+    from sldml.io.synthetic import generate
+
+    base = next(s for s in generate(3, 1, 1, 2) if s.modality == "skeleton")
+    if layout not in ("kinect_v1", "imu6+kinect_v1"):
+        from sldml.bodies import convert
+
+        base = convert(base, layout)
+    elif layout == "imu6+kinect_v1":
+        from sldml.fusion import fuse
+
+        base = fuse(next(s for s in generate(3, 1, 1, 2) if s.modality == "inertial"), base)
+    centred = tf.centre(base, mode="every")
+    reference = tf.face_forward(centred)
+    lay = centred.get_layout()
+    angle = tf.facing_angle(reference)
+    assert angle is not None and abs(angle) < 1e-3  # the left-to-right vector now points along +x
+    for degrees in (30.0, 90.0, 180.0, -135.0):
+        turned = tf.rotate_vertical(centred, degrees)
+        before = tf.facing_angle(centred)
+        after = tf.facing_angle(turned)
+        assert before is not None and after is not None
+        assert np.isclose(np.cos(np.deg2rad(before - degrees - after)), 1.0, atol=1e-6)  # turned by -degrees
+        np.testing.assert_allclose(
+            tf.face_forward(turned).data[:, lay.positions()], reference.data[:, lay.positions()], atol=1e-4
+        )
+
+
+def test_face_forward_leaves_2d_keypoints_and_bare_points_alone() -> None:
+    rng = np.random.default_rng(0)
+    flat = Sequence(np.concatenate([rng.normal(size=(6, 17, 2)), np.zeros((6, 17, 1))], axis=2), "coco17", 30.0)
+    assert tf.facing_angle(flat) is None and tf.face_forward(flat) is flat
+    points = Sequence(rng.normal(size=(6, 5, 3)), "points-5", 30.0)
+    assert tf.face_forward(points) is points
+    with pytest.raises(DataError, match=r"rotate_vertical: layout 'coco17' holds 2-D image keypoints"):
+        tf.rotate_vertical(flat, 10.0)
+
+
+def test_body_size_uses_the_torso_then_the_bones_then_the_spread() -> None:
+    skeleton = make_skeleton(frames=8)
+    doubled = skeleton.replace(data=skeleton.data * 2)
+    assert tf.body_size(doubled) == pytest.approx(2 * tf.body_size(skeleton))
+    np.testing.assert_allclose(tf.scale_to_body(doubled).data, tf.scale_to_body(skeleton).data, atol=1e-5)
+    coco = Sequence(np.random.default_rng(1).normal(size=(5, 17, 3)), "coco17", 30.0)
+    assert tf.body_size(coco) > 0
+    points = Sequence(np.ones((4, 3, 3)) * np.array([[0, 0, 0], [2, 0, 0], [4, 0, 0]])[None], "points-3", 30.0)
+    assert tf.body_size(points) == pytest.approx(4 / 3)  # mean distance from the centroid
+
+
+def test_preprocess_with_orient_and_scale_makes_views_and_sizes_agree() -> None:
+    from sldml.config import PreprocessConfig
+    from sldml.datasets import image, preprocess
+    from sldml.io.synthetic import generate
+
+    seq = next(s for s in generate(3, 1, 1, 4) if s.modality == "skeleton")
+    other = tf.rotate_vertical(seq.replace(data=seq.data * 1.3), 70.0, about=seq.data[:, 3].mean(0))
+    config = PreprocessConfig(centre="every", orient=True, scale_body=True)
+    np.testing.assert_allclose(
+        image(preprocess(seq, config), config), image(preprocess(other, config), config), atol=1e-4
+    )
+    plain = PreprocessConfig(centre="every")
+    assert not np.allclose(image(preprocess(seq, plain), plain), image(preprocess(other, plain), plain), atol=1e-2)

@@ -156,6 +156,8 @@ class OneShotResults(Record):
             (``None`` for a re-evaluation).
         skipped_files: A line per data file that could not be read.
         versions: Versions of the packages the result depends on.
+        selection: For a run chosen on the auxiliary classes (:mod:`sldml.experiments.auto`): every candidate's
+            validation score and the choice.
     """
 
     method: str
@@ -176,6 +178,7 @@ class OneShotResults(Record):
     wall_time_s: float | None = None
     skipped_files: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    selection: dict[str, Any] | None = None
 
     @property
     def trained(self) -> bool:

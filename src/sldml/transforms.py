@@ -86,12 +86,19 @@ def centre(seq: Sequence, joint: str | None = None, mode: Literal["first", "ever
 
 
 def body_size(seq: Sequence) -> float:
-    """Mean torso length (layout's torso joints), or the mean joint spread when it has none."""
+    """The body's size: mean torso length (the layout's torso joints), else mean bone length, else joint spread.
+
+    The torso is the steadiest measure a skeleton offers; a layout without one but with bones uses the mean length
+    of its bones; a layout without topology (``points-N``) the mean distance of its points from their centroid.
+    """
     _require_skeleton(seq, "body size")
     layout = seq.get_layout()
     if layout.torso:
         a, b = (layout.index(n) for n in layout.torso)
         return float(np.linalg.norm(seq.data[:, a] - seq.data[:, b], axis=-1).mean())
+    if layout.bones:
+        parents, children = zip(*layout.bones, strict=True)
+        return float(np.linalg.norm(seq.data[:, list(children)] - seq.data[:, list(parents)], axis=-1).mean())
     points = seq.data[:, layout.positions()]
     return float(np.linalg.norm(points - points.mean(axis=1, keepdims=True), axis=-1).mean())
 
@@ -107,26 +114,71 @@ def scale_to_body(seq: Sequence, target: float = 1.0) -> Sequence:
     return seq.replace(data=data)
 
 
-def rotate_vertical(seq: Sequence, degrees: float, up_axis: int = 1) -> Sequence:
-    """Rotate a skeleton about the vertical axis through the origin (centre it first).
+def rotate_vertical(seq: Sequence, degrees: float, up_axis: int | None = None, about: npt.ArrayLike = 0.0) -> Sequence:
+    """Rotate a skeleton about the vertical axis (through ``about``, default the origin: centre it first).
 
     Args:
-        seq: A skeleton sequence.
+        seq: A skeleton sequence (3-D: image keypoints are not rotated out of their plane; refused).
         degrees: Angle, counter-clockwise seen from above.
-        up_axis: Index of the vertical coordinate (1 = y, the Kinect convention).
+        up_axis: Index of the vertical coordinate; default the layout's (``Layout.up``: 1 = y, the Kinect convention).
+        about: A point on the axis (3 values).
     """
     _require_skeleton(seq, "rotate_vertical")
-    if up_axis not in (0, 1, 2):
-        raise ConfigError(f"up_axis {up_axis}; valid: 0, 1, 2")
-    a, b = [i for i in range(3) if i != up_axis]
+    layout = seq.get_layout()
+    if layout.dims != 3:
+        raise DataError(seq.source, f"rotate_vertical: layout {seq.layout!r} holds 2-D image keypoints")
+    up = layout.up if up_axis is None else up_axis
+    if up not in (0, 1, 2):
+        raise ConfigError(f"up_axis {up}; valid: 0, 1, 2")
+    a, b = [i for i in range(3) if i != up]
     theta = np.deg2rad(degrees)
     cos, sin = np.cos(theta), np.sin(theta)
-    rows = seq.get_layout().positions()
-    points = seq.data[:, rows]
+    rows = layout.positions()
+    centre_point = np.broadcast_to(np.asarray(about, dtype=np.float64), (3,))
+    points = seq.data[:, rows] - centre_point
     data = seq.data.copy()
-    data[:, rows, a] = cos * points[..., a] + sin * points[..., b]
-    data[:, rows, b] = -sin * points[..., a] + cos * points[..., b]
+    data[:, rows, a] = cos * points[..., a] + sin * points[..., b] + centre_point[a]
+    data[:, rows, b] = -sin * points[..., a] + cos * points[..., b] + centre_point[b]
     return seq.replace(data=data)
+
+
+def facing_angle(seq: Sequence) -> float | None:
+    """The direction of the body's left-to-right vector seen from above, in degrees; ``None`` where unknown.
+
+    Per frame, the mean of the layout's (left, right) joint differences (``Layout.facing_pairs``: hips and
+    shoulders) is projected onto the horizontal plane; the frames' unit vectors are averaged, weighted by their
+    projected length (a frame where the body turns edge-on weighs little), so a few bad frames do not turn it.
+    ``None`` for 2-D keypoints, layouts without orientation joints, or a body never seen from above.
+    """
+    layout = seq.get_layout()
+    pairs = layout.facing_pairs()
+    if not pairs:
+        return None
+    a, b = [i for i in range(3) if i != layout.up]
+    vectors = np.mean([seq.data[:, right].mean(axis=1) - seq.data[:, left].mean(axis=1) for left, right in pairs], 0)
+    flat = vectors[:, [a, b]].astype(np.float64)
+    if not np.linalg.norm(flat, axis=1).sum() > 1e-9:
+        return None
+    total = flat.sum(axis=0)  # length-weighted mean of the unit vectors: the sum of the vectors themselves
+    return float(np.rad2deg(np.arctan2(total[1], total[0])))
+
+
+def face_forward(seq: Sequence) -> Sequence:
+    """Rotate a skeleton about the vertical axis so that its body faces the canonical direction.
+
+    After it, the body's left-to-right vector (:func:`facing_angle`, over the whole sequence) points along the
+    first horizontal axis (+x for a y-up layout), whatever the camera's azimuth was. The rotation turns about the
+    mean of the centre joint (or of all points) over the sequence. 2-D keypoints and layouts without orientation
+    joints are returned unchanged (they get centring and scaling only).
+    """
+    _require_skeleton(seq, "face_forward")
+    angle = facing_angle(seq)
+    if angle is None:
+        return seq
+    layout = seq.get_layout()
+    rows = layout.positions()
+    centre_point = (seq.data[:, layout.index(layout.centre)] if layout.centre else seq.data[:, rows].mean(1)).mean(0)
+    return rotate_vertical(seq, angle, about=centre_point)
 
 
 def crop_time(seq: Sequence, start: float, end: float) -> Sequence:

@@ -115,6 +115,6 @@ def test_config_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config file .*missing.yaml not found"):
         load_config(str(tmp_path / "missing.yaml"))
     with pytest.raises(
-        ConfigError, match=r"neither a file nor a shipped config; shipped: aligned, default, demo, paper"
+        ConfigError, match=r"neither a file nor a shipped config; shipped: aligned, auto, default, demo, paper"
     ):
         load_config("fancy")

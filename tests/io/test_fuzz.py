@@ -157,5 +157,5 @@ def test_a_mutated_manifest_is_read_or_refused(tmp_path: Path, kind: str, positi
         report = load_folder(folder)
     except SldmlError:
         return
-    assert len(report.sequences) + len(report.skipped) <= 2
+    assert len(report.sequences) <= 2  # only the two files there are (a row can be split or damaged, never invented)
     assert all(str(s.source).startswith(str(folder.resolve())) for s in report.sequences)

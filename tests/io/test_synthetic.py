@@ -71,3 +71,22 @@ def test_bad_arguments() -> None:
         generate(n_classes=99)
     with pytest.raises(ConfigError, match="valid: skeleton, inertial"):
         generate(modalities=("depth",))
+
+
+def test_views_and_body_proportions() -> None:
+    from sldml import transforms
+    from sldml.io.synthetic import View
+
+    plain = [s for s in generate(2, 2, 1, 3) if s.modality == "skeleton"]
+    seen = generate(2, 2, 1, 3, modalities=["skeleton"], views=[View(0), View(90), View(45, 30, mirror=True)])
+    assert len(seen) == 3 * len(plain)
+    assert [s.meta.get("view") for s in seen[:3]] == [0, 90, 45] and seen[2].meta["elevation"] == 30
+    assert seen[2].meta["mirror"] == 1 and seen[1].source == plain[0].source + "_v90"
+    front, side = seen[0], seen[1]
+    assert not np.allclose(front.data, side.data, atol=0.1)  # a side view is another picture
+    turned = [transforms.face_forward(transforms.centre(s, mode="every")).data for s in (front, side)]
+    assert np.abs(turned[0] - turned[1]).mean() < 0.02  # ... of the same movement (up to sensor noise)
+    assert np.allclose(generate(2, 2, 1, 3)[0].data, plain[0].data)  # without views or proportions: as before
+    shaped = [s for s in generate(2, 2, 1, 3, proportions=0.3) if s.modality == "skeleton"]
+    size = [transforms.body_size(s) for s in (plain[0], shaped[0])]
+    assert not np.isclose(size[0], size[1])  # another torso length for the same subject

@@ -258,8 +258,14 @@ def test_ctrl_c_during_training_says_what_stopped_and_leaves_an_unfinished_run(t
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("sldml-*/metrics.csv")) and time.monotonic() < deadline:
         time.sleep(0.5)  # the first epoch has been logged: training is under way
+    assert process.poll() is None and list(tmp_path.glob("sldml-*/metrics.csv")), "training did not start in 120 s"
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    try:
+        _, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"still running 120 s after Ctrl-C; stdout {out[-1000:]!r}; stderr {err[-2000:]!r}")
     lines = [line for line in stderr.splitlines() if line.startswith(("interrupted", "error", "Traceback"))]
     assert process.returncode == 130, stderr[-2000:]
     assert len(lines) == 1 and lines[0].startswith("interrupted: stopped while training default")

@@ -31,7 +31,7 @@ def _progress(line: str) -> None:
 
 @app.command()
 def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
-    """Train SL-DML on a protocol's auxiliary classes and evaluate one-shot on its novel classes."""
+    """Train on a protocol's auxiliary classes and evaluate one-shot on its novel classes (``auto``: choose first)."""
     with user_errors(f"training {config}"):
         from sldml.config import load_config
         from sldml.records import OneShotResults
@@ -40,11 +40,22 @@ def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
 
         cfg = load_config(config, overrides or [])
         quiet_lightning()
-        run_dir = train_run(cfg)
+        if cfg.select.candidates:
+            from sldml.experiments.auto import chosen_name, select_and_train
+
+            run_dir = select_and_train(cfg, progress=console.print)
+        else:
+            run_dir = train_run(cfg)
         if run_dir is None:  # a DDP worker process: the first process reports
             return
         results = OneShotResults.read(run_dir / RESULTS)
         skipped_summary(results.skipped_files)
+        if results.selection is not None:
+            chosen = results.selection["candidates"][results.selection["chosen"]]
+            console.print(
+                f"chosen on the auxiliary classes: {chosen_name(results.selection)} "
+                f"(validation {100 * chosen['validation']:.1f} %; {results.selection['learned']})"
+            )
         console.print(results_table(f"{results.protocol}: one-shot, {results.queries} queries", results))
         speed = f"{results.train_samples_per_s} training samples/s, " if results.trained else "not trained, "
         console.print(f"{speed}{results.wall_time_s} s; run folder {run_dir}")

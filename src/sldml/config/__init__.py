@@ -16,10 +16,12 @@ from sldml.config.oneshot import (
     ModelConfig,
     OptimConfig,
     PreprocessConfig,
+    SelectConfig,
     TrainConfig,
     config_from_dict,
     load_config,
     named_configs,
+    with_overrides,
 )
 from sldml.config.schema import build_section, parse_overrides
 from sldml.config.siamese import SiameseConfig, load_siamese_config
@@ -34,6 +36,7 @@ __all__ = [
     "ModelConfig",
     "OptimConfig",
     "PreprocessConfig",
+    "SelectConfig",
     "SiameseConfig",
     "TrainConfig",
     "ZeroShotConfig",
@@ -44,4 +47,5 @@ __all__ = [
     "load_zeroshot_config",
     "named_configs",
     "parse_overrides",
+    "with_overrides",
 ]

@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sldml.config.schema import build_config, build_section, ranged
+from sldml.config.schema import build_config, build_section, merge, parse_overrides, ranged, ranged_list
 from sldml.errors import ConfigError
 from sldml.resources import shipped_yaml_names
 
@@ -35,6 +35,11 @@ class DataConfig:
         synthetic_subjects: Subjects of the synthetic dataset.
         synthetic_trials: Trials of the synthetic dataset.
         synthetic_seed: Seed of the synthetic dataset.
+        synthetic_views: Camera azimuths (degrees) the synthetic skeletons are seen from, each sample once per
+            view with ``view`` metadata (protocols select on it); empty: the one usual view, no view metadata.
+        synthetic_elevation: Camera elevation (degrees) of those views.
+        synthetic_mirror: Mirror those views left-right.
+        synthetic_proportions: Spread of the synthetic subjects' body proportions (0: all alike).
     """
 
     dataset: str = "synthetic"
@@ -44,6 +49,10 @@ class DataConfig:
     synthetic_subjects: int = ranged(8, at_least=1)
     synthetic_trials: int = ranged(4, at_least=1)
     synthetic_seed: int = ranged(0, at_least=0)
+    synthetic_views: list[float] = field(default_factory=list)
+    synthetic_elevation: float = ranged(0.0, at_least=-89, at_most=89)
+    synthetic_mirror: bool = False
+    synthetic_proportions: float = ranged(0.0, at_least=0, below=1)
 
 
 @dataclass
@@ -51,8 +60,15 @@ class PreprocessConfig:
     """Signal preprocessing and the image the network sees.
 
     Attributes:
-        centre: Skeletons only: subtract the centre joint's position in the ``first`` frame, in ``every``
-            frame, or ``none`` (the paper). Ignored for channel data.
+        centre: Skeletons only: subtract the centre joint's position (the mean of all points where the layout
+            has no centre joint) in the ``first`` frame, in ``every`` frame, or ``none`` (the paper). Ignored for
+            channel data.
+        orient: Skeletons only: turn each sequence about the layout's up axis so that the body faces a canonical
+            direction (its hips and shoulders, over the whole sequence: :func:`sldml.transforms.face_forward`),
+            so that the camera's azimuth does not matter. 2-D keypoints and layouts without orientation joints
+            are left as they are.
+        scale_body: Skeletons only: scale each sequence to body size 1 (torso length, else mean bone length,
+            else point spread: :func:`sldml.transforms.body_size`), so that a body's size does not matter.
         representation: A registered representation (``compact``, ``signals``).
         width: Time steps (image columns).
         height: Image rows, for representations that take it (``signals``; ``compact`` has one row per joint or
@@ -66,6 +82,8 @@ class PreprocessConfig:
     """
 
     centre: Literal["first", "every", "none"] = "first"
+    orient: bool = False
+    scale_body: bool = False
     representation: str = "compact"
     width: int = ranged(64, at_least=2)
     height: int = ranged(64, at_least=2)
@@ -222,6 +240,41 @@ class EvalConfig:
 
 
 @dataclass
+class SelectConfig:
+    """Choosing the metric on the AUXILIARY classes only (the ``auto`` config; :mod:`sldml.experiments.auto`).
+
+    With candidates, ``sldml train`` scores each by one-shot episodes drawn from the auxiliary classes,
+    cross-subject, keeps the best, trains it on every auxiliary class and evaluates it once on the novel ones.
+
+    Attributes:
+        candidates: Candidate recipes by name (:func:`sldml.experiments.auto.list_candidates`); empty: no
+            selection, the config trains as it is.
+        episodes: Episodes per fold.
+        way: Classes per episode (at most).
+        per_class: Samples per class the episodes use (at most; a cap on the time a candidate's score takes).
+        folds: Class folds of the auxiliary classes: learned candidates train on the other folds' classes and are
+            scored on the fold's; every candidate is scored on the same episodes.
+        min_classes: Learned candidates are scored (and chosen) only with at least this many auxiliary classes;
+            with fewer, the folds would leave too few classes to train or to test on, and only the candidates
+            that need no training are scored, on episodes over all auxiliary classes.
+        epochs: Epoch counts tried for learned candidates (one training per fold, scored after each).
+        evaluate_all: Also train and evaluate every candidate on the novel classes, for the record of how the
+            choice compares with each (the choice never sees these scores).
+        seed: Seed of the folds and the episodes.
+    """
+
+    candidates: list[str] = field(default_factory=list)
+    episodes: int = ranged(200, at_least=1)
+    way: int = ranged(5, at_least=2)
+    per_class: int = ranged(8, at_least=2)
+    folds: int = ranged(2, at_least=2)
+    min_classes: int = ranged(6, at_least=4)
+    epochs: list[int] = ranged_list(lambda: [2, 5, 10], at_least=1, nonempty=True)
+    evaluate_all: bool = False
+    seed: int = ranged(0, at_least=0)
+
+
+@dataclass
 class Config:
     """A whole experiment.
 
@@ -237,6 +290,7 @@ class Config:
         optim: See :class:`OptimConfig`.
         train: See :class:`TrainConfig`.
         evaluate: See :class:`EvalConfig`.
+        select: See :class:`SelectConfig`.
     """
 
     name: str = "sldml"
@@ -250,6 +304,7 @@ class Config:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     evaluate: EvalConfig = field(default_factory=EvalConfig)
+    select: SelectConfig = field(default_factory=SelectConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict (for YAML and results.json)."""
@@ -302,6 +357,18 @@ def load_config(source: str | None = None, overrides: list[str] | None = None) -
     config = build_config(Config, source, overrides, "configs", "config", migrate)
     _cross_check(config)
     return config
+
+
+def with_overrides(config: Config, overrides: list[str], options: dict[str, Any] | None = None) -> Config:
+    """A copy of ``config`` with dotted overrides applied (validated again); ``options`` replaces ``model.options``.
+
+    Raises:
+        ConfigError: On an unknown key or a bad value.
+    """
+    tree = merge(config.to_dict(), parse_overrides(overrides))
+    if options is not None:
+        tree["model"]["options"] = dict(options)
+    return config_from_dict(tree)
 
 
 def config_from_dict(tree: dict[str, Any]) -> Config:

@@ -14,9 +14,18 @@ from sldml.sequence import Sequence
 
 
 def preprocess(seq: Sequence, config: PreprocessConfig) -> Sequence:
-    """The deterministic part of the pipeline: centre skeletons (channel data is left as it is)."""
-    if config.centre != "none" and seq.get_layout().kind == "skeleton":
+    """The deterministic part of the pipeline for skeletons: centre, turn to face forward, scale to body size.
+
+    Channel data is left as it is.
+    """
+    if seq.get_layout().kind != "skeleton":
+        return seq
+    if config.centre != "none":
         seq = transforms.centre(seq, mode=config.centre)
+    if config.orient:
+        seq = transforms.face_forward(seq)
+    if config.scale_body:
+        seq = transforms.scale_to_body(seq)
     return seq
 
 
@@ -26,7 +35,8 @@ def augment(seq: Sequence, config: AugmentConfig, rng: np.random.Generator) -> S
         keep = rng.uniform(config.crop_min, 1.0)
         start = rng.uniform(0.0, 1.0 - keep)
         seq = transforms.crop_time(seq, start, start + keep)
-    if config.rotate_deg > 0 and seq.get_layout().kind == "skeleton":
+    layout = seq.get_layout()
+    if config.rotate_deg > 0 and layout.kind == "skeleton" and layout.dims == 3:
         seq = transforms.rotate_vertical(seq, rng.uniform(-config.rotate_deg, config.rotate_deg))
     if config.noise > 0:
         spread = float(np.ptp(seq.data)) or 1.0

@@ -14,7 +14,7 @@ from sldml.config import DataConfig
 from sldml.errors import ConfigError, DataError
 from sldml.fusion import fuse_pairs
 from sldml.io import get_format, list_formats, load_folder
-from sldml.io.synthetic import generate
+from sldml.io.synthetic import View, generate
 from sldml.sequence import Sequence
 
 SYNTHETIC = "synthetic"
@@ -58,12 +58,18 @@ def load_data(config: DataConfig) -> tuple[list[Sequence], list[str]]:
     skipped: list[str] = []
     if config.dataset == SYNTHETIC:
         modalities = ("inertial", "skeleton") if config.modality == "fused" else (config.modality,)
+        views = [
+            View(azimuth, config.synthetic_elevation, mirror=config.synthetic_mirror)
+            for azimuth in config.synthetic_views
+        ]
         sequences = generate(
             config.synthetic_classes,
             config.synthetic_subjects,
             config.synthetic_trials,
             config.synthetic_seed,
             modalities=modalities,
+            views=views or None,
+            proportions=config.synthetic_proportions,
         )
     else:
         if not config.path:

@@ -167,7 +167,10 @@ def _inside(root: Path, relative: str, where: str, manifest: Path) -> Path:
     """The file a manifest row names, resolved (symbolic links followed), refused if it leaves the folder."""
     if not relative:
         raise DataError(manifest, f"{where}: field 'path' is empty")
-    target = (root / relative).resolve()
+    try:
+        target = (root / relative).resolve()
+    except (ValueError, OSError) as err:  # a NUL byte, a loop of symbolic links
+        raise DataError(manifest, f"{where}: field 'path' {excerpt(relative)} is not a usable path ({err})") from None
     if Path(relative).is_absolute() or not target.is_relative_to(root):
         raise DataError(
             manifest,

@@ -298,14 +298,19 @@ def _pitch(deg: Array) -> Array:
     return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1), np.stack([z, s, c], -1)], -2)
 
 
-def _pose(angles: dict[str, Array], size: float) -> tuple[Array, Array]:
+def _pose(angles: dict[str, Array], size: float, proportions: dict[str, float] | None = None) -> tuple[Array, Array]:
     """Forward kinematics of one body.
+
+    Args:
+        angles: Joint-angle curves.
+        size: Factor on every segment length.
+        proportions: Further factors on some segments (keys of ``_SEGMENTS``), e.g. longer arms.
 
     Returns:
         Joint positions (T, 20, 3) in the body frame (x right, y up, z forward) with the feet on the
         ground at y = 0, and the right forearm's rotation (T, 3, 3) in that frame.
     """
-    seg = {k: v * size for k, v in _SEGMENTS.items()}
+    seg = {k: v * size * (proportions or {}).get(k, 1.0) for k, v in _SEGMENTS.items()}
     n = len(angles["jump"])
     torso = _yaw(angles["torso_yaw"]) @ _pitch(angles["torso_pitch"])
 
@@ -379,10 +384,68 @@ def _facing(style_deg: float) -> Array:
     return rotation
 
 
-def _camera(joints: Array, style: SubjectStyle, facing_deg: float) -> Array:
-    """Joint positions from the body frame to the camera frame (x, y up, z = depth)."""
-    moved: Array = joints @ _facing(facing_deg).T + np.array([style.x, style.floor, style.depth])
-    return moved
+@dataclass(frozen=True)
+class View:
+    """A camera view of the synthetic subjects.
+
+    Attributes:
+        azimuth_deg: The camera moved this far around the subject (counter-clockwise seen from above); 0 is the
+            dataset's usual frontal view, 90 a side view.
+        elevation_deg: The camera raised this far, looking down at the subject (about the pelvis).
+        distance_m: Distance to the camera (``None``: each subject's own, 2.4-3.2 m).
+        mirror: Mirror the image left-right (a flipped video: left and right joints swap sides).
+    """
+
+    azimuth_deg: float = 0.0
+    elevation_deg: float = 0.0
+    distance_m: float | None = None
+    mirror: bool = False
+
+    def meta(self) -> dict[str, object]:
+        """What a sample records of its view (``view`` is the azimuth in whole degrees)."""
+        out: dict[str, object] = {"view": round(self.azimuth_deg)}
+        if self.elevation_deg:
+            out["elevation"] = round(self.elevation_deg)
+        if self.mirror:
+            out["mirror"] = 1
+        return out
+
+
+def _camera(joints: Array, style: SubjectStyle, facing_deg: float, view: View | None = None) -> Array:
+    """Joint positions from the body frame to the camera frame (x, y up, z = depth), seen from ``view``."""
+    if view is None:
+        moved: Array = joints @ _facing(facing_deg).T + np.array([style.x, style.floor, style.depth])
+        return moved
+    turned = joints @ _facing(facing_deg + view.azimuth_deg).T
+    pivot = np.array([0.0, 1.0, 0.0])  # about pelvis height: the camera looks down at the body's middle
+    tilted = (turned - pivot) @ _pitch(np.array([-view.elevation_deg]))[0].T + pivot
+    depth = style.depth if view.distance_m is None else view.distance_m
+    placed: Array = tilted + np.array([style.x, style.floor, depth])
+    if view.mirror:
+        placed[..., 0] *= -1.0
+    return placed
+
+
+def body_proportions(seed: int, subject: int, spread: float) -> dict[str, float]:
+    """One subject's segment factors (arms, legs, torso, shoulder and hip width), each in [1 - spread, 1 + spread].
+
+    Drawn from a stream of their own, so that ``spread`` = 0 leaves the dataset exactly as it was.
+    """
+    if spread <= 0:
+        return {}
+    rng = np.random.default_rng([seed, subject, 7919])
+    arm, leg, torso, width = rng.uniform(1 - spread, 1 + spread, size=4)
+    return {
+        "upper": arm,
+        "fore": arm,
+        "hand": arm,
+        "thigh": leg,
+        "shin": leg,
+        "torso": torso,
+        "neck": torso,
+        "shoulder": width,
+        "hip": width,
+    }
 
 
 def _imu(wrist: Array, frame: Array, dt: float) -> Array:
@@ -408,6 +471,8 @@ def generate(
     n_trials: int = 4,
     seed: int = 0,
     modalities: Iterable[str] = ("skeleton", "inertial"),
+    views: Iterable[View] | None = None,
+    proportions: float = 0.0,
 ) -> list[Sequence]:
     """Generate the synthetic dataset.
 
@@ -417,6 +482,11 @@ def generate(
         n_trials: Trials per subject and action (numbered from 1).
         seed: The seed; the same seed gives the same data.
         modalities: ``"skeleton"`` (Kinect v1, 30 Hz) and / or ``"inertial"`` (wrist IMU, 50 Hz).
+        views: Camera views: every skeleton sample is rendered once per view, its ``meta["view"]`` the azimuth
+            (protocols select on it). ``None``: the one usual view, without view metadata. The wrist IMU is
+            worn on the body: it does not depend on the view.
+        proportions: Spread of the subjects' body proportions (:func:`body_proportions`), on top of their
+            overall size; 0 (the default) keeps every subject's proportions the same.
 
     Returns:
         Sequences ordered by action, subject, trial, then modality.
@@ -433,11 +503,16 @@ def generate(
     if n_subjects < 1 or n_trials < 1:
         raise ConfigError(f"synthetic n_subjects {n_subjects}, n_trials {n_trials}; expected >= 1 each")
     out: list[Sequence] = []
+    if proportions < 0 or proportions >= 1:
+        raise ConfigError(f"synthetic proportions {proportions}; expected 0 <= spread < 1")
     styles = [SubjectStyle.draw(np.random.default_rng([seed, subject])) for subject in range(1, n_subjects + 1)]
+    shapes = [body_proportions(seed, subject, proportions) for subject in range(1, n_subjects + 1)]
+    chosen = None if views is None else list(views)
     for class_id, action in enumerate(list_actions()[:n_classes], start=1):
         for subject, style in enumerate(styles, start=1):
             for trial in range(1, n_trials + 1):
-                out.extend(_sample(action, class_id, subject, trial, style, [seed, subject, class_id, trial], wanted))
+                key = [seed, subject, class_id, trial]
+                out.extend(_sample(action, class_id, subject, trial, style, key, wanted, chosen, shapes[subject - 1]))
     return out
 
 
@@ -449,6 +524,8 @@ def _sample(
     style: SubjectStyle,
     seed_key: list[int],
     modalities: tuple[str, ...],
+    views: list[View] | None = None,
+    shape: dict[str, float] | None = None,
 ) -> list[Sequence]:
     rng = np.random.default_rng(seed_key)
     spec = _Trial(
@@ -478,9 +555,29 @@ def _sample(
         angles = _angles(action, _phase(times, spec), spec.amplitude)
         for key, value in rest.items():
             angles[key] += value - _REST[key]
-        body, forearm = _pose(angles, style.size)
+        body, forearm = _pose(angles, style.size, shape)
         joints = _camera(body, style, spec.facing_deg)
-        if modality == "skeleton":
+        if modality == "skeleton" and views is not None:
+            for number, view in enumerate(views):
+                seen = _camera(body, style, spec.facing_deg, view)
+                jitter = np.random.default_rng([*seed_key, 0, number]).normal(0, style.noise_m, size=seen.shape)
+                tag = f"_v{round(view.azimuth_deg)}" + (f"e{round(view.elevation_deg)}" if view.elevation_deg else "")
+                tag += "m" if view.mirror else ""
+                out.append(
+                    Sequence(
+                        data=seen + jitter,
+                        layout=KINECT_V1.name,
+                        rate_hz=rate,
+                        label=action,
+                        class_id=class_id,
+                        subject=subject,
+                        trial=trial,
+                        modality="skeleton",
+                        source=f"{common['source']}{tag}",
+                        meta={"format": "synthetic", **view.meta()},
+                    )
+                )
+        elif modality == "skeleton":
             data = joints + noise.normal(0, style.noise_m, size=joints.shape)
             out.append(Sequence(data=data, layout=KINECT_V1.name, rate_hz=rate, modality="skeleton", **common))  # type: ignore[arg-type]
         else:

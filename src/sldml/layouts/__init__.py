@@ -85,6 +85,8 @@ def fused(sensor: Layout, skeleton: Layout) -> Layout:
         point_rows=tuple(range(offset, offset + skeleton.size)),
         dims=skeleton.dims,
         sensors=(*((row,) for row in range(offset)), tuple(range(offset, offset + skeleton.size))),
+        up=skeleton.up,
+        facing=skeleton.facing_names(),
     )
 
 

@@ -66,6 +66,11 @@ class Layout:
             empty when the layout has no mapping onto the common body.
         estimates: For each joint that is not the single joint of a common joint, how it is estimated from
             common joints when converting into this layout (see :data:`Estimate`).
+        up: The vertical coordinate (0, 1 or 2): rotations that turn a body to face a canonical direction, and
+            the rotation augmentation, turn about it. 1 (y up) for every shipped 3-D layout.
+        facing: (left joint, right joint) pairs whose left-to-right vectors, seen from above, give the body's
+            orientation (:func:`sldml.transforms.face_forward`); empty: the left and right hips and shoulders
+            of the ``body`` mapping. No orientation for 2-D layouts or layouts without such joints.
     """
 
     name: str
@@ -82,6 +87,8 @@ class Layout:
     dims: int = 3
     body: tuple[tuple[str, tuple[str, ...]], ...] = ()
     estimates: tuple[Estimate, ...] = ()
+    up: int = 1
+    facing: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.body:
@@ -118,6 +125,31 @@ class Layout:
         if self.sensors is None:
             return [list(range(self.size))]
         return [list(group) for group in self.sensors]
+
+    def facing_pairs(self) -> list[tuple[list[int], list[int]]]:
+        """Rows of (left, right) joint groups whose difference points from the body's left to its right side.
+
+        Empty for channel layouts, 2-D image keypoints and layouts without orientation joints (``points-N``).
+        """
+        if self.kind != "skeleton" or self.dims != 3:
+            return []
+        if self.facing:
+            return [([self.index(a)], [self.index(b)]) for a, b in self.facing]
+        body = dict(self.body)
+        pairs = []
+        for part in ("hip", "shoulder"):
+            left, right = body.get(f"left_{part}"), body.get(f"right_{part}")
+            if left and right:
+                pairs.append(([self.index(j) for j in left], [self.index(j) for j in right]))
+        return pairs
+
+    def facing_names(self) -> tuple[tuple[str, str], ...]:
+        """The (left, right) joint names of :meth:`facing_pairs` (single joints only), for derived layouts."""
+        return tuple(
+            (self.names[left[0]], self.names[right[0]])
+            for left, right in self.facing_pairs()
+            if len(left) == 1 and len(right) == 1
+        )
 
     def data_shape(self) -> str:
         """The expected per-frame shape, for error messages."""

@@ -108,6 +108,7 @@ KINECT_V2_PAIR = Layout(
     torso=("b1_spine_shoulder", "b1_spine_base"),
     units=("m",),
     description="two Kinect v2 bodies, 25 joints each (b1_* then b2_*), for NTU two-person actions",
+    facing=(("b1_left_hip", "b1_right_hip"), ("b1_left_shoulder", "b1_right_shoulder")),
 )
 
 IMU6 = Layout(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,11 @@ def fit(
     run_dir: Path,
     input_shape: tuple[int, ...],
     layout: str,
+    callbacks: Sequence[L.Callback] = (),
 ) -> tuple[L.Trainer, EmbeddingNet, Throughput]:
     """Build the network, the loss and the Lightning trainer, and train on the split's auxiliary samples.
+
+    ``callbacks`` run too (e.g. :class:`sldml.training.validation.EpisodeScores`).
 
     Raises:
         ConfigError: If the trainer settings (accelerator, devices, strategy, precision) are not valid here.
@@ -102,7 +106,7 @@ def fit(
         trainer = run_trainer(
             train.epochs,
             run_dir,
-            [checkpoints, throughput],
+            [checkpoints, throughput, *callbacks],
             accelerator=train.accelerator,
             devices=train.devices,
             num_nodes=train.num_nodes,

@@ -1,0 +1,92 @@
+"""One-shot episodes: many small random one-shot tests drawn from labelled samples, scored on a distance matrix.
+
+A single class split is a noisy estimate of one-shot accuracy (``FINDINGS.md``), and choosing a method needs
+classes that will not be evaluated later: the AUXILIARY ones. An episode takes ``way`` classes and one
+reference subject (one that all of them have where possible, else one per class), one reference per class from
+that subject, and every sample of that class from the OTHER subjects as queries (cross-subject, as the papers'
+protocols are); its accuracy is the share of queries whose nearest reference has their class. Samples without
+a subject use a random reference each and the rest as queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as Seq
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sldml.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One one-shot test: reference indices (one per class) and query indices into a sample list."""
+
+    references: tuple[int, ...]
+    queries: tuple[int, ...]
+
+
+def draw_episodes(
+    labels: Seq[str], subjects: Seq[int | None], count: int, way: int = 5, seed: int = 0
+) -> list[Episode]:
+    """Draw ``count`` cross-subject one-shot episodes (see the module docstring).
+
+    Args:
+        labels: Class of each sample.
+        subjects: Subject of each sample (``None``: unknown).
+        count: Episodes to draw.
+        way: Classes per episode (fewer if fewer classes have a usable reference and queries).
+        seed: Seed of the draw.
+
+    Raises:
+        ConfigError: If fewer than two classes can form an episode.
+    """
+    rng = np.random.default_rng(seed)
+    by_class: dict[str, list[int]] = {}
+    for index, label in enumerate(labels):
+        by_class.setdefault(label, []).append(index)
+    usable = sorted(c for c, members in by_class.items() if len(members) >= 2)
+    if len(usable) < 2:
+        raise ConfigError(f"one-shot episodes need at least 2 classes with 2 or more samples; got {len(usable)}")
+    episodes = []
+    for _ in range(count):
+        chosen = [usable[i] for i in rng.choice(len(usable), min(way, len(usable)), replace=False)]
+        per_class = [{s for i in by_class[c] if (s := subjects[i]) is not None} for c in chosen]
+        shared = sorted(set.intersection(*per_class))
+        subject = shared[rng.integers(len(shared))] if shared else None
+        references, queries = [], []
+        for label, known in zip(chosen, per_class, strict=True):
+            members = by_class[label]
+            # the episode's subject where the class has it, else one of the class's own subjects
+            own_subject = subject if subject in known else (sorted(known)[rng.integers(len(known))] if known else None)
+            own = [i for i in members if own_subject is not None and subjects[i] == own_subject]
+            reference = int(rng.choice(own if own else members))
+            references.append(reference)
+            queries += [i for i in members if i != reference and (own_subject is None or subjects[i] != own_subject)]
+        if queries:
+            episodes.append(Episode(tuple(references), tuple(queries)))
+    if not episodes:
+        raise ConfigError("no one-shot episode has a query from another subject; give samples of several subjects")
+    return episodes
+
+
+def episode_accuracy(
+    distances: npt.NDArray[np.floating[Any]], labels: Seq[str], episodes: Seq[Episode]
+) -> tuple[float, float]:
+    """Mean and standard deviation over episodes of their top-1 accuracy.
+
+    Args:
+        distances: (N, N) distances between the samples the episodes index.
+        labels: Class of each of the N samples.
+        episodes: From :func:`draw_episodes` on the same samples.
+    """
+    names = np.asarray(labels)
+    scores = []
+    for episode in episodes:
+        refs = np.asarray(episode.references)
+        queries = np.asarray(episode.queries)
+        nearest = refs[np.argmin(distances[np.ix_(queries, refs)], axis=1)]
+        scores.append(float(np.mean(names[nearest] == names[queries])))
+    return float(np.mean(scores)), float(np.std(scores))

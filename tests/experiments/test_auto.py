@@ -1,0 +1,102 @@
+"""Choosing the metric on the auxiliary classes: episodes, folds, the choice, and that no evaluation class is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sldml.config import load_config
+from sldml.errors import ConfigError
+from sldml.evaluation.episodes import draw_episodes, episode_accuracy
+from sldml.experiments.auto import list_candidates, select_and_train
+from sldml.io.synthetic import generate
+from sldml.protocols import protocol_from_dict
+from sldml.records import OneShotResults
+
+
+def test_episodes_are_cross_subject_and_scored_on_the_distance_matrix() -> None:
+    labels = ["a", "a", "a", "b", "b", "b", "c", "c"]
+    subjects = [1, 2, 3, 1, 2, 3, 1, 2]
+    episodes = draw_episodes(labels, subjects, count=30, way=2, seed=0)
+    for episode in episodes:
+        assert len(episode.references) == 2 and len({labels[i] for i in episode.references}) == 2
+        reference_subject = {labels[i]: subjects[i] for i in episode.references}
+        assert all(subjects[i] != reference_subject[labels[i]] for i in episode.queries)  # queries: other subjects
+        if "c" not in reference_subject:  # a and b share every subject: one reference subject for the episode
+            assert len(set(reference_subject.values())) == 1
+    points = np.array([0.0, 0.1, 0.2, 5.0, 5.1, 5.2, 9.0, 9.1])
+    perfect = np.abs(points[:, None] - points[None, :])
+    assert episode_accuracy(perfect, labels, episodes) == (1.0, 0.0)
+    mean, _ = episode_accuracy(-perfect, labels, episodes)  # nearest is farthest: always wrong
+    assert mean == 0.0
+    with pytest.raises(ConfigError, match="at least 2 classes"):
+        draw_episodes(["a", "a"], [1, 2], count=3)
+
+
+def _scrambled(sequences: list, novel: set[int], seed: int) -> list:
+    """The evaluation classes' samples with their data replaced by noise and their labels permuted."""
+    rng = np.random.default_rng(seed)
+    out = []
+    groups: dict[tuple[int, int], list] = {}
+    for seq in sequences:
+        if seq.class_id in novel:
+            groups.setdefault((seq.subject, seq.trial), []).append(seq)
+        else:
+            out.append(seq)
+    for members in groups.values():
+        order = rng.permutation(len(members))
+        for seq, other in zip(members, [members[i] for i in order], strict=True):
+            noise = rng.normal(size=seq.data.shape)
+            out.append(seq.replace(data=noise, label=other.label, class_id=other.class_id))
+    return out
+
+
+@pytest.mark.slow
+def test_the_choice_never_reads_an_evaluation_class(tmp_path: Path) -> None:
+    sequences = [s for s in generate(10, 3, 2, 0) if s.modality == "skeleton"]
+    protocol = protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [8, 9, 10]})
+    overrides = [
+        "select.candidates=[dtw-unit, dtw-none, dtw-unit-inv, aligned]",
+        "select.epochs=[1]",
+        "select.episodes=40",
+        "select.min_classes=6",
+        "train.progress=false",
+        "evaluate.baselines=[]",
+        f"output_dir={tmp_path}",
+    ]
+    config = load_config("auto", overrides)
+    first = select_and_train(config, sequences, protocol, progress=lambda line: None)
+    second = select_and_train(config, _scrambled(sequences, {8, 9, 10}, 1), protocol, progress=lambda line: None)
+    assert first is not None and second is not None
+    records = [OneShotResults.read(run / "results.json").selection for run in (first, second)]
+    assert records[0] is not None and records[1] is not None
+    for record in records:
+        for entry in record["candidates"]:
+            entry.pop("test", None)
+        record.pop("seconds")
+    assert records[0] == records[1]  # same folds, episodes, scores and choice with the evaluation data destroyed
+    record = records[0]
+    assert record["learned"] == "scored" and len(record["folds"]) == 2
+    assert sorted(c for fold in record["folds"] for c in fold) == sorted(s.label for s in generate(7, 1, 1, 0)[::2])
+    assert [e["name"] for e in record["candidates"]] == ["dtw-unit", "dtw-none", "dtw-unit-inv", "aligned"]
+    chosen = record["candidates"][record["chosen"]]
+    assert chosen["validation"] == max(e["validation"] for e in record["candidates"])
+    assert "test" in OneShotResults.read(first / "results.json").selection["candidates"][record["chosen"]]
+
+
+def test_learned_candidates_need_enough_auxiliary_classes_and_names_are_checked(tmp_path: Path) -> None:
+    sequences = [s for s in generate(5, 3, 2, 0) if s.modality == "skeleton"]
+    protocol = protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": [4, 5]})
+    overrides = ["select.candidates=[dtw-unit, dtw-centre, image]", "select.episodes=20", "evaluate.baselines=[]"]
+    config = load_config("auto", [*overrides, "train.progress=false", f"output_dir={tmp_path}"])
+    run = select_and_train(config, sequences, protocol, progress=lambda line: None)
+    assert run is not None
+    record = OneShotResults.read(run / "results.json").selection
+    assert record is not None and record["learned"].startswith("not scored: 3 auxiliary classes")
+    assert [e["name"] for e in record["candidates"]] == ["dtw-unit", "dtw-centre"]  # no image model without folds
+    assert record["folds"] == [sorted({str(q.label) for q in sequences if q.class_id in (1, 2, 3)})]
+    with pytest.raises(ConfigError, match=r"unknown selection candidate 'knn'; valid: dtw-unit"):
+        select_and_train(load_config("auto", ["select.candidates=[knn]"]), sequences, protocol)
+    assert set(list_candidates()) >= {"dtw-unit", "dtw-none-inv", "aligned", "image"}
