@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from sldml import transforms
 from sldml.cli import app
 from sldml.errors import ConfigError, DataError
-from sldml.evaluation.openset import calibrate, genuine_impostor, open_set_scores
+from sldml.evaluation.openset import OperatingPoint, calibrate, genuine_impostor, open_set_scores
 from sldml.inference import UNKNOWN, Gallery, Recognizer
 from sldml.inference import gallery as gallery_module
 from sldml.inference.windows import frames_of, segment
@@ -135,11 +135,21 @@ def test_calibration_on_hand_made_embeddings() -> None:
     genuine, impostor = genuine_impostor(embeddings, labels)
     np.testing.assert_allclose(genuine, [1.0, 2.0, 0.5])
     np.testing.assert_allclose(impostor, [9.0, 8.0, 10.5])
-    result = calibrate(embeddings, labels, target_far=0.5)
+    result = calibrate(embeddings, labels, OperatingPoint("far", 0.5))
     assert result.threshold == pytest.approx(9.0) and result.tar == 1.0 and result.far == pytest.approx(2 / 3)
     assert result.false_accept_rate(0.0) == 0.0 and result.false_accept_rate(11.0) == 1.0
+    accept = calibrate(embeddings, labels, OperatingPoint("accept", 0.5))  # the median genuine distance
+    assert accept.threshold == pytest.approx(1.0) and accept.tar == pytest.approx(2 / 3) and accept.far == 0.0
+    assert accept.describe().startswith("threshold 1.0000 (accept=0.5): on the calibration data (3 queries of 2")
+    assert "accepts 66.7 % of genuine queries and rejects 100.0 % of never-enrolled actions" in accept.describe()
+    eer = calibrate(embeddings, labels, OperatingPoint.parse("eer"))
+    assert eer.tar == 1.0 and eer.far == 0.0  # the classes do not overlap: no error at all
+    moved = accept.at(OperatingPoint("far", 0.5))  # another point read off the stored distributions
+    assert moved.threshold == pytest.approx(9.0, abs=0.05) and moved.operating_point == "far=0.5"
     with pytest.raises(ConfigError, match="strictly between 0 and 1"):
-        calibrate(embeddings, labels, target_far=1.0)
+        OperatingPoint("far", 1.0)
+    with pytest.raises(ConfigError, match=r"expected accept=<share>, far=<share> or eer"):
+        OperatingPoint.parse("tar=0.9")
     with pytest.raises(ConfigError, match="at least 2 classes"):
         calibrate(embeddings[:1], ["a"])
     scores = open_set_scores(np.array([[1.0, 5.0], [4.0, 3.0], [8.0, 9.0]]), ["a", "b"], ["a", "a", None], 6.0)
@@ -208,7 +218,8 @@ def test_the_threshold_rejects_an_unenrolled_action(untrained_run: Path, synthet
     rec.threshold_override = None
     # Calibrated on actions 17, 19, 20 (not enrolled): the never-enrolled action 18 (arm_curl) is rejected far
     # more often than a new sample of the enrolled one is.
-    rec.calibrate([s for s in synthetic if s.label in ("hands_up", "push", "walk_in_place")], target_far=0.05)
+    calibration_data = [s for s in synthetic if s.label in ("hands_up", "push", "walk_in_place")]
+    rec.calibrate(calibration_data, OperatingPoint("far", 0.05))
     unknown = rec.recognize_many(_of(synthetic, "arm_curl"))
     known = rec.recognize_many([s for s in _of(synthetic, "bow") if (s.subject, s.trial) != (1, 1)])
     rejected = np.mean([a.label == UNKNOWN for a in unknown])
@@ -266,6 +277,7 @@ def test_cli_enrol_recognise_show_remove(run_dir: Path, synthetic: list[Sequence
             app, ["enrol", "--model", str(run_dir), "--gallery", gallery, "--label", label, str(files[label][0])]
         )
         assert result.exit_code == 0, result.output
+        assert "unknown above the threshold" in result.stdout and "% of genuine queries" in result.stdout
     shown = json.loads(runner.invoke(app, ["gallery", "show", gallery, "--json"]).stdout)
     assert shown["labels"] == {"bow": 1, "hands_up": 1} and shown["input"]["layout"] == "kinect_v1"
     result = runner.invoke(
@@ -274,6 +286,14 @@ def test_cli_enrol_recognise_show_remove(run_dir: Path, synthetic: list[Sequence
     )
     answers = json.loads(result.stdout)
     assert answers[0]["label"] == "bow" and answers[0]["distance"] < 1e-4 and len(answers[0]["top_k"]) == 2
+    stored = json.loads((run_dir / "calibration.json").read_text())
+    assert stored["operating_point"] == "accept=0.95" and stored["tar"] >= 0.95  # training's default point
+    query = ["recognize", "--model", str(run_dir), "--gallery", gallery, str(files["arm_curl"][0]), "--json"]
+    strict = json.loads(runner.invoke(app, [*query, "--far", "0.01"]).stdout)[0]
+    loose = json.loads(runner.invoke(app, [*query, "--accept-rate", "0.99"]).stdout)[0]
+    assert strict["threshold"] <= loose["threshold"]  # fewer unknowns accepted: a tighter threshold
+    result = runner.invoke(app, [*query, "--far", "0.1", "--eer"])
+    assert result.exit_code == 2 and "--far and --eer: choose one operating point" in result.output
     both = [s for s in generate(20, 3, 2, 0) if s.label == "push"]  # skeleton and inertial recordings
     write_folder(both, tmp_path / "push")
     result = runner.invoke(

@@ -33,11 +33,37 @@ def _read_inputs(paths: list[Path], recognizer: Any) -> list[Any]:
     return sequences
 
 
-def _load_recognizer(model: Path, threshold: float | None, checkpoint: str = "last") -> Any:
+FarOpt = Annotated[
+    float | None, typer.Option("--far", help="Operating point: accept this share of never-enrolled actions.")
+]
+AcceptOpt = Annotated[
+    float | None, typer.Option("--accept-rate", help="Operating point: accept this share of genuine queries.")
+]
+EerOpt = Annotated[bool, typer.Option("--eer", help="Operating point: equal error rate.")]
+
+
+def _point(far: float | None, accept_rate: float | None, eer: bool) -> Any:
+    """The operating point the options choose (``None``: the calibration's own)."""
+    from sldml.evaluation.openset import OperatingPoint
+
+    given = [o for o, v in (("--far", far), ("--accept-rate", accept_rate), ("--eer", eer or None)) if v is not None]
+    if len(given) > 1:
+        raise typer.BadParameter(f"{' and '.join(given)}: choose one operating point")
+    for name, value in (("--far", far), ("--accept-rate", accept_rate)):
+        if value is not None and not 0.0 < value < 1.0:
+            raise typer.BadParameter(f"{name}={value}: expected a share strictly between 0 and 1")
+    if far is not None:
+        return OperatingPoint("far", far)
+    if accept_rate is not None:
+        return OperatingPoint("accept", accept_rate)
+    return OperatingPoint("eer", 0.0) if eer else None
+
+
+def _load_recognizer(model: Path, threshold: float | None, checkpoint: str = "last", point: Any = None) -> Any:
     from sldml.inference import Recognizer
 
     quiet_lightning()
-    return Recognizer.load(model, checkpoint=checkpoint, threshold=threshold)
+    return Recognizer.load(model, checkpoint=checkpoint, threshold=threshold, point=point)
 
 
 @app.command()
@@ -56,6 +82,10 @@ def enrol(
             f"enrolled {len(sequences)} reference(s) of {label!r}; {gallery} holds {len(counts)} label(s): "
             + ", ".join(f"{k} ({v})" for k, v in counts.items())
         )
+        if rec.calibration is not None:
+            console.print(f"unknown above the {rec.calibration.describe()}")
+        else:
+            console.print("the model has no calibration.json: nothing will be answered unknown (sldml calibrate)")
 
 
 @app.command()
@@ -67,6 +97,9 @@ def recognize(
     threshold: Annotated[
         float | None, typer.Option(help="Rejection distance (default: the model's calibration.json).")
     ] = None,
+    far: FarOpt = None,
+    accept_rate: AcceptOpt = None,
+    eer: EerOpt = False,
     window: Annotated[str | None, typer.Option(help="Slide a window over long recordings, e.g. 2s or 60f.")] = None,
     stride: Annotated[str, typer.Option(help="Window step, e.g. 0.5s (with --window).")] = "0.5s",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -77,7 +110,7 @@ def recognize(
         check_option("--threshold", threshold, at_least=0)
         from sldml.inference import segment
 
-        rec = _load_recognizer(model, threshold)
+        rec = _load_recognizer(model, threshold, point=_point(far, accept_rate, eer))
         rec.load_gallery(gallery)
         if rec.threshold is None:
             errors.print("note: the model has no calibration.json and no --threshold: nothing is rejected as unknown")
@@ -121,18 +154,24 @@ def recognize(
 def calibrate(
     model: ModelOpt,
     files: FilesArg,
-    far: Annotated[float, typer.Option(help="Target false-accept rate of never-enrolled actions.")] = 0.05,
+    far: FarOpt = None,
+    accept_rate: AcceptOpt = None,
+    eer: EerOpt = False,
 ) -> None:
-    """Calibrate a model's unknown threshold on labelled data of classes it will not enrol (writes calibration.json)."""
+    """Calibrate a model's unknown threshold on labelled data of classes it will not enrol (writes calibration.json).
+
+    The default operating point accepts 95 % of the genuine calibration queries; --far, --accept-rate or --eer
+    choose another.
+    """
     with user_errors(f"calibrating {model}"):
+        from sldml.evaluation.openset import DEFAULT_POINT
+
+        point = _point(far, accept_rate, eer) or DEFAULT_POINT
         rec = _load_recognizer(model, None)
         sequences = _read_inputs(files, rec)
-        result = rec.calibrate(sequences, far, source=", ".join(map(str, files)))
+        result = rec.calibrate(sequences, point, source=", ".join(map(str, files)))
         path = rec.save_calibration()
-        console.print(
-            f"threshold {result.threshold:.4f} for a false-accept rate of {far:g} on {result.queries} queries of "
-            f"{result.classes} classes (accepts {100 * result.tar:.1f} % of genuine queries); written to {path}"
-        )
+        console.print(f"{result.describe()}; written to {path}")
 
 
 gallery_app = typer.Typer(help="Inspect and edit gallery files.", no_args_is_help=True)

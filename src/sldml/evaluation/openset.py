@@ -9,8 +9,17 @@ the situation that matters, a query of an action nobody enrolled:
 2. The *genuine* distance of a query is its distance to its own class's reference.
 3. Its *impostor* distance is its distance to the nearest reference of any other class: what the query
    would see if its own class had never been enrolled.
-4. The threshold is the ``target_far`` quantile of the impostor distances, so that a fraction
-   ``target_far`` of never-enrolled queries would still be accepted (as their nearest wrong class).
+4. The threshold is chosen at an operating point (:class:`OperatingPoint`) read off both distributions:
+   ``accept=0.95`` (the default) accepts 95 % of the genuine queries, whatever share of never-enrolled ones
+   that lets through; ``far=0.05`` accepts 5 % of the never-enrolled queries (as their nearest wrong class),
+   whatever share of genuine ones that rejects; ``eer`` makes the two error rates equal.
+
+Both distributions are stored as percentiles, so another operating point can be chosen later without
+calibrating again (``sldml recognize --far 0.1``). A threshold is reported with what it means on the calibration
+data: the share of genuine queries it accepts and of never-enrolled ones it rejects. The old default (a 5 %
+false-accept rate) rejected up to 80 % of genuine queries on data unlike the training data (issue 18): a
+recogniser that answers "unknown" to most of what a user shows it looks broken, so the default now protects
+the genuine queries and says what it costs in rejections.
 
 The calibration data should be held out from training: classes or subjects the network never saw. The
 embedding of samples the network was trained on is tighter than that of new ones.
@@ -18,9 +27,10 @@ embedding of samples the network was trained on is tighter than that of new ones
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -34,20 +44,80 @@ Distance = Callable[[Floats, Floats], Floats]
 
 
 @dataclass(frozen=True)
+class OperatingPoint:
+    """Which threshold to use: accept a share of genuine queries, accept a share of unknown ones, or equal errors.
+
+    Attributes:
+        kind: ``accept`` (share of genuine queries accepted), ``far`` (share of never-enrolled queries accepted)
+            or ``eer`` (equal error rate: genuine rejected = unknown accepted).
+        value: The share, for ``accept`` and ``far`` (strictly between 0 and 1).
+    """
+
+    kind: Literal["accept", "far", "eer"] = "accept"
+    value: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("accept", "far", "eer"):
+            raise ConfigError(f"operating point {self.kind!r}; valid: accept, far, eer")
+        if self.kind != "eer" and not 0.0 < self.value < 1.0:
+            raise ConfigError(f"operating point {self.kind}={self.value}: expected a share strictly between 0 and 1")
+
+    def __str__(self) -> str:
+        return "eer" if self.kind == "eer" else f"{self.kind}={self.value:g}"
+
+    @classmethod
+    def parse(cls, text: str) -> OperatingPoint:
+        """``accept=0.95``, ``far=0.05`` or ``eer``.
+
+        Raises:
+            ConfigError: On anything else.
+        """
+        match = re.fullmatch(r"\s*(accept|far)\s*=\s*([0-9.eE+-]+)\s*|\s*(eer)\s*", text)
+        if not match:
+            raise ConfigError(f"operating point {text!r}; expected accept=<share>, far=<share> or eer")
+        if match.group(3):
+            return cls("eer", 0.0)
+        try:
+            return cls(match.group(1), float(match.group(2)))  # type: ignore[arg-type]
+        except ValueError:
+            raise ConfigError(f"operating point {text!r}: {match.group(2)!r} is not a number") from None
+
+
+DEFAULT_POINT = OperatingPoint("accept", 0.95)
+"""The default: accept 95 % of the genuine calibration queries."""
+_LEVELS = np.linspace(0.0, 1.0, 101)
+
+
+def _at(quantiles: tuple[float, ...], share: float) -> float:
+    return float(np.interp(share, _LEVELS, quantiles))
+
+
+def _share_below(quantiles: tuple[float, ...], distance: float) -> float:
+    if distance < quantiles[0]:
+        return 0.0
+    if distance >= quantiles[-1]:
+        return 1.0
+    return float(np.interp(distance, quantiles, _LEVELS))
+
+
+@dataclass(frozen=True)
 class Calibration:
     """A calibrated rejection threshold.
 
     Attributes:
         threshold: Queries farther than this from every reference are unknown.
-        target_far: The false-accept rate the threshold was chosen for.
-        far: The false-accept rate it has on the calibration data.
-        tar: The fraction of genuine queries it accepts on the calibration data.
+        target_far: The false-accept rate asked for, when the operating point is ``far`` (else the rate reached).
+        far: The share of never-enrolled queries it accepts on the calibration data.
+        tar: The share of genuine queries it accepts on the calibration data.
         temperature: Distance scale of the confidence softmax (median genuine distance).
         classes: Calibration classes.
         queries: Calibration queries.
         source: Where the calibration data came from (free text).
         impostor_quantiles: The 0, 1, ..., 100th percentiles of the impostor distances, from which
             :meth:`false_accept_rate` reads how often a never-enrolled query comes as close as a distance.
+        genuine_quantiles: The same percentiles of the genuine distances (empty in calibrations of sldml
+            versions before operating points: they cannot move to another point).
+        operating_point: The operating point the threshold was chosen at (``accept=0.95``, ``far=0.05``, ``eer``).
     """
 
     threshold: float
@@ -59,6 +129,58 @@ class Calibration:
     queries: int
     source: str = ""
     impostor_quantiles: tuple[float, ...] = ()
+    genuine_quantiles: tuple[float, ...] = ()
+    operating_point: str = "far=0.05"
+
+    @property
+    def unknown_rejection(self) -> float:
+        """The share of never-enrolled calibration queries the threshold rejects."""
+        return 1.0 - self.far
+
+    def describe(self) -> str:
+        """What the threshold means, in a line: the shares it accepts and rejects on the calibration data."""
+        return (
+            f"threshold {self.threshold:.4f} ({self.operating_point}): on the calibration data ({self.queries} queries "
+            f"of {self.classes} classes) it accepts {100 * self.tar:.1f} % of genuine queries and rejects "
+            f"{100 * self.unknown_rejection:.1f} % of never-enrolled actions"
+        )
+
+    def threshold_at(self, point: OperatingPoint) -> float:
+        """The threshold of another operating point, read off the stored distributions.
+
+        Raises:
+            ConfigError: If the calibration has no genuine distribution (an older calibration.json).
+        """
+        if not (self.genuine_quantiles and self.impostor_quantiles):
+            raise ConfigError("this calibration stores no distributions to move the threshold on; calibrate again")
+        if point.kind == "accept":
+            return _at(self.genuine_quantiles, point.value)
+        if point.kind == "far":
+            return _at(self.impostor_quantiles, point.value)
+        grid = np.linspace(self.genuine_quantiles[0], self.genuine_quantiles[-1], 2001)
+        gap = [
+            abs((1.0 - _share_below(self.genuine_quantiles, t)) - _share_below(self.impostor_quantiles, t))
+            for t in grid
+        ]
+        return float(grid[int(np.argmin(gap))])
+
+    def at(self, point: OperatingPoint) -> Calibration:
+        """This calibration moved to another operating point (threshold and rates from the stored distributions)."""
+        threshold = self.threshold_at(point)
+        far = _share_below(self.impostor_quantiles, threshold)
+        return Calibration(
+            threshold=threshold,
+            target_far=point.value if point.kind == "far" else far,
+            far=far,
+            tar=_share_below(self.genuine_quantiles, threshold),
+            temperature=self.temperature,
+            classes=self.classes,
+            queries=self.queries,
+            source=self.source,
+            impostor_quantiles=self.impostor_quantiles,
+            genuine_quantiles=self.genuine_quantiles,
+            operating_point=str(point),
+        )
 
     def false_accept_rate(self, distance: float) -> float:
         """Estimated fraction of never-enrolled queries whose nearest reference is at most ``distance`` away."""
@@ -88,6 +210,8 @@ class Calibration:
                 queries=int(data["queries"]),
                 source=str(data.get("source", "")),
                 impostor_quantiles=tuple(float(x) for x in data.get("impostor_quantiles", ())),
+                genuine_quantiles=tuple(float(x) for x in data.get("genuine_quantiles", ())),
+                operating_point=str(data.get("operating_point", "far=0.05")),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise ConfigError(f"{where}: not a calibration ({type(err).__name__}: {err})") from None
@@ -127,30 +251,37 @@ def genuine_impostor(
 def calibrate(
     embeddings: Floats,
     labels: list[str],
-    target_far: float = 0.05,
+    point: OperatingPoint = DEFAULT_POINT,
     source: str = "",
     distance: Distance = euclidean_distances,
 ) -> Calibration:
-    """Choose the rejection threshold for a target false-accept rate (see the module docstring).
+    """Choose the rejection threshold at an operating point (see the module docstring).
 
     Raises:
-        ConfigError: If ``target_far`` is outside (0, 1) or the data cannot calibrate.
+        ConfigError: If the data cannot calibrate.
     """
-    if not 0.0 < target_far < 1.0:
-        raise ConfigError(f"target_far={target_far}: expected a rate strictly between 0 and 1")
     genuine, impostor = genuine_impostor(np.asarray(embeddings, dtype=np.float64), labels, distance)
-    threshold = float(np.quantile(impostor, target_far))
-    temperature = float(np.median(genuine)) or 1.0
+    if point.kind == "accept":  # at least the share of genuine queries is accepted
+        threshold = float(np.quantile(genuine, point.value, method="higher"))
+    elif point.kind == "far":  # at most the share of never-enrolled queries is accepted
+        threshold = float(np.quantile(impostor, point.value, method="lower"))
+    else:
+        candidates = np.unique(np.concatenate([genuine, impostor]))
+        gap = [abs(np.mean(genuine > t) - np.mean(impostor <= t)) for t in candidates]
+        threshold = float(candidates[int(np.argmin(gap))])
+    far = float(np.mean(impostor <= threshold))
     return Calibration(
         threshold=threshold,
-        target_far=target_far,
-        far=float(np.mean(impostor <= threshold)),
+        target_far=point.value if point.kind == "far" else far,
+        far=far,
         tar=float(np.mean(genuine <= threshold)),
-        temperature=temperature,
+        temperature=float(np.median(genuine)) or 1.0,
         classes=len(set(labels)),
         queries=len(genuine),
         source=source,
-        impostor_quantiles=tuple(float(x) for x in np.quantile(impostor, np.linspace(0.0, 1.0, 101))),
+        impostor_quantiles=tuple(float(x) for x in np.quantile(impostor, _LEVELS)),
+        genuine_quantiles=tuple(float(x) for x in np.quantile(genuine, _LEVELS)),
+        operating_point=str(point),
     )
 
 

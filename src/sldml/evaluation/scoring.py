@@ -11,7 +11,7 @@ import numpy as np
 from sldml.config import Config
 from sldml.evaluation.baselines import run_baseline
 from sldml.evaluation.oneshot import score_distances
-from sldml.evaluation.openset import calibrate
+from sldml.evaluation.openset import DEFAULT_POINT, OperatingPoint, calibrate
 from sldml.models import EmbeddingNet, method_name
 from sldml.protocols import OneShotSplit
 from sldml.records import OneShotResults
@@ -69,7 +69,7 @@ def evaluate_split(
 
 
 def calibrate_on(
-    net: EmbeddingNet, sequences: list[Sequence], config: Config, source: str, target_far: float = 0.05
+    net: EmbeddingNet, sequences: list[Sequence], config: Config, source: str, point: OperatingPoint = DEFAULT_POINT
 ) -> dict[str, Any]:
     """Calibrate the rejection threshold on labelled samples (:func:`sldml.evaluation.openset.calibrate`).
 
@@ -82,4 +82,4 @@ def calibrate_on(
     chosen = [s for group in by_class.values() for s in group[:CALIBRATION_PER_CLASS]]
     embeddings = embed(net, chosen, config)
     labels = [class_label(s) for s in chosen]
-    return calibrate(embeddings, labels, target_far, source, lambda r, q: embedding_distances(net, r, q)).to_dict()
+    return calibrate(embeddings, labels, point, source, lambda r, q: embedding_distances(net, r, q)).to_dict()

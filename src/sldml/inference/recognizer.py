@@ -36,7 +36,7 @@ import torch
 from sldml.alignment import dtw
 from sldml.bodies import convert
 from sldml.errors import ConfigError, DataError
-from sldml.evaluation.openset import Calibration, calibrate
+from sldml.evaluation.openset import DEFAULT_POINT, Calibration, OperatingPoint, calibrate
 from sldml.fusion import fuse, fuse_pairs
 from sldml.inference.gallery import Backend, Gallery, check_label
 from sldml.layouts import get_layout
@@ -139,6 +139,7 @@ class Recognizer:
         checkpoint: str = "last",
         threshold: float | None = None,
         layout: str | None = None,
+        point: OperatingPoint | None = None,
     ) -> Recognizer:
         """Load a trained run (folder or checkpoint file) with its input spec and calibration.
 
@@ -147,6 +148,7 @@ class Recognizer:
             checkpoint: ``last`` or ``best`` (see :func:`~sldml.runs.load_run`).
             threshold: Rejection threshold, overriding ``calibration.json``.
             layout: Only for runs made before ``input.json`` existed: the layout the model was trained on.
+            point: Move the calibrated threshold to this operating point (``calibration.json`` keeps its own).
 
         Raises:
             ConfigError: If the run is incomplete, or has no ``input.json`` and no ``layout`` is given.
@@ -162,6 +164,10 @@ class Recognizer:
             )
         stored = read_json(run.path / CALIBRATION)
         calibration = None if stored is None else Calibration.from_dict(stored, str(run.path / CALIBRATION))
+        if point is not None:
+            if calibration is None:
+                raise ConfigError(f"{run.path}: no calibration.json to choose an operating point on; calibrate first")
+            calibration = calibration.at(point)
         return cls(run, spec, calibration, threshold)
 
     @property
@@ -288,11 +294,13 @@ class Recognizer:
         """Remove every reference of ``label``; returns how many were removed."""
         return self.gallery.remove(label)
 
-    def calibrate(self, sequences: list[Sequence], target_far: float = 0.05, source: str = "") -> Calibration:
+    def calibrate(
+        self, sequences: list[Sequence], point: OperatingPoint = DEFAULT_POINT, source: str = ""
+    ) -> Calibration:
         """Calibrate the threshold on labelled sequences of classes that will not be enrolled (see openset)."""
         prepared = self.prepare(sequences)
         labels = [class_label(s) for s in prepared]
-        self.calibration = calibrate(self.embed(prepared), labels, target_far, source, self.distances)
+        self.calibration = calibrate(self.embed(prepared), labels, point, source, self.distances)
         self.threshold_override = None
         return self.calibration
 
