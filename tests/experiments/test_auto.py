@@ -35,6 +35,42 @@ def test_episodes_are_cross_subject_and_scored_on_the_distance_matrix() -> None:
         draw_episodes(["a", "a"], [1, 2], count=3)
 
 
+def test_episodes_mirror_the_protocols_views() -> None:
+    """References only where the protocol's rules allow them (view 0), queries only where its queries rule does."""
+    protocol = protocol_from_dict(
+        {
+            "name": "x",
+            "dataset": "synthetic",
+            "evaluation": [9],
+            "reference": [{"subject": 1, "trial": 1, "view": 0}],
+            "queries": {"view": 90},
+        }
+    )
+    sequences = [
+        s.replace(meta={**s.meta, "view": view})
+        for s in generate(4, 3, 1, 0)
+        if s.modality == "skeleton"
+        for view in (0, 45, 90)
+    ]
+    roles = [protocol.roles(s) for s in sequences]
+    assert {(s.meta["view"], role) for s, role in zip(sequences, roles, strict=True)} == {
+        (0, (True, False)),
+        (45, (False, False)),
+        (90, (False, True)),
+    }
+    labels = [s.label for s in sequences]
+    episodes = draw_episodes(
+        labels, [s.subject for s in sequences], 20, 3, 0, [r for r, _ in roles], [q for _, q in roles]
+    )
+    for episode in episodes:
+        assert all(sequences[i].meta["view"] == 0 for i in episode.references)
+        assert episode.queries and all(sequences[i].meta["view"] == 90 for i in episode.queries)
+        by_class = {labels[i]: sequences[i].subject for i in episode.references}
+        assert all(sequences[i].subject != by_class[labels[i]] for i in episode.queries)
+    plain = protocol_from_dict({"name": "y", "dataset": "synthetic", "evaluation": [9]})
+    assert all(plain.roles(s) == (True, True) for s in sequences)  # no metadata rule: any sample is either
+
+
 def _scrambled(sequences: list, novel: set[int], seed: int) -> list:
     """The evaluation classes' samples with their data replaced by noise and their labels permuted."""
     rng = np.random.default_rng(seed)

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from sldml.errors import ConfigError
-from sldml.experiments import describe_experiments, list_kinds, load_experiment_file, named_experiments
+from sldml.experiments import (
+    RunOptions,
+    describe_experiments,
+    list_kinds,
+    load_experiment_file,
+    named_experiments,
+    run_experiment_file,
+)
 from sldml.experiments.tables import load_experiment, run_experiment
+from sldml.io.synthetic import generate
 from sldml.protocols import load_protocol
+from sldml.records import OneShotResults
 
 TINY = [
     "data.synthetic_classes=10",
@@ -121,13 +131,16 @@ def test_unknown_cell_and_experiment(tmp_path: Path) -> None:
     experiment = load_experiment(str(_tiny_experiment(tmp_path)))
     with pytest.raises(ConfigError, match="no cell named"):
         run_experiment(experiment, tmp_path, cells=["99/1"])
-    shipped = "ntu120-table2, siamese-utd, simitate-table7, utd-table4, utd-table5, utd-table6, zeroshot"
+    shipped = "generalise-hdm05, generalise-synthetic, generalise-utd, ntu120-table2, siamese-utd"
     with pytest.raises(ConfigError, match=f"shipped: {shipped}"):
         load_experiment("table-9")
 
 
 def test_shipped_experiments_name_shipped_protocols_and_the_papers_numbers() -> None:
     assert named_experiments() == [
+        "generalise-hdm05",
+        "generalise-synthetic",
+        "generalise-utd",
         "ntu120-table2",
         "siamese-utd",
         "simitate-table7",
@@ -138,7 +151,7 @@ def test_shipped_experiments_name_shipped_protocols_and_the_papers_numbers() -> 
         "zeroshot-utd",
     ]
     assert load_experiment_file("siamese-utd").kind == "siamese" and load_experiment_file("utd-table4").kind == "sldml"
-    assert list_kinds() == ["siamese", "sldml", "zeroshot"]
+    assert list_kinds() == ["auto", "siamese", "sldml", "zeroshot"]
     listed = describe_experiments()
     assert list(listed) == named_experiments()
     assert listed["utd-table5"] == "UTD-MHAD inter-joint, inertial (SL-DML Table V) (sldml)"
@@ -149,10 +162,69 @@ def test_shipped_experiments_name_shipped_protocols_and_the_papers_numbers() -> 
         ("inertial 7/20", 41.3),
         ("fused 3/24", 44.7),
     }
-    for name in (n for n in named_experiments() if load_experiment_file(n).kind == "sldml"):
+    for name in (n for n in named_experiments() if load_experiment_file(n).kind in ("sldml", "auto")):
         for cell in load_experiment(name).cells:
             load_protocol(cell.protocol)  # raises if a cell names a protocol that is not shipped
+    generalise = load_experiment("generalise-utd")
+    assert len(generalise.cells) == 28 and generalise.config == "auto"
+    random_cells = [c for c in generalise.cells if c.evaluation is not None]
+    assert len(random_cells) == 10 and all(len(c.evaluation or ()) == 12 for c in random_cells)
+    assert len({c.evaluation for c in random_cells}) == 10  # ten different class splits
+    hdm05 = load_experiment("generalise-hdm05")
+    assert all(len(c.evaluation or load_protocol(c.protocol).evaluation) == 5 for c in hdm05.cells)
     assert [c.paper for c in load_experiment("utd-table5").cells] == [80.4, 28.3, 18.8, 59.7]
+
+
+def test_cells_that_share_a_folder_are_refused(tmp_path: Path) -> None:
+    path = _tiny_experiment(tmp_path)
+    tree = yaml.safe_load(path.read_text())
+    tree["cells"][1]["name"] = "8 2"  # 8/2 and "8 2" would both write to 8-2/
+    path.write_text(yaml.safe_dump(tree))
+    with pytest.raises(ConfigError, match=r"cells '8 2' \(8-2\), '8/2' \(8-2\) share a folder name"):
+        load_experiment(str(path))
+
+
+@pytest.mark.slow
+def test_auto_cells_with_their_own_novel_classes_and_the_choice_table(tmp_path: Path) -> None:
+    """The ``auto`` kind: a cell lists its novel classes; the table puts the choice beside every candidate."""
+    path = _tiny_experiment(tmp_path)
+    tree = yaml.safe_load(path.read_text())
+    tree.update(
+        kind="auto",
+        config="auto",
+        seeds=1,
+        methods=[{"name": "auto"}],
+        overrides=[
+            *TINY[:3],
+            "train.progress=false",
+            "select.candidates=[dtw-unit, dtw-none]",
+            "select.episodes=20",
+            "select.evaluate_all=true",
+            "evaluate.baselines=[dtw]",
+        ],
+    )
+    tree["cells"][1]["evaluation"] = [1, 2, 3]
+    path.write_text(yaml.safe_dump(tree))
+    table = run_experiment_file(str(path), tmp_path / "out", [], RunOptions(), lambda line: None)
+    written = yaml.safe_load((tmp_path / "out" / "tiny" / "7-3" / "protocol.yaml").read_text())
+    assert written["evaluation"] == [1, 2, 3] and written["auxiliary"] == "rest"
+    (run,) = (tmp_path / "out" / "tiny" / "7-3" / "auto").glob("seed0-*")
+    result = OneShotResults.read(run / "results.json")
+    novel = sorted({s.label for s in generate(3, 1, 1, 0)})  # the synthetic labels of classes 1-3
+    assert sorted(result.evaluation_classes) == novel and len(result.auxiliary_classes) == 7
+    selection = result.selection
+    assert selection is not None and [e["name"] for e in selection["candidates"]] == ["dtw-unit", "dtw-none"]
+    assert all("test" in e for e in selection["candidates"])  # evaluate_all: both scored on the novel classes
+    rows = {r["cell"]: r for r in json.loads((table.parent / "table.json").read_text())}
+    row = rows["7/3"]
+    assert row["auto"] == pytest.approx(100 * result.model.top1)
+    assert row["dtw"] == pytest.approx(100 * result.baselines["dtw"].top1)
+    assert row["best_top1"] == max(row["candidates"].values())
+    assert row["chosen"] == selection["candidates"][selection["chosen"]]["name"]
+    text = table.read_text()
+    assert f"| 7/3 | {row['chosen']} | {row['auto']:.1f} |" in text
+    assert f"{row['auto'] - row['dtw']:+.1f}" in text
+    assert "auto >= 1-NN DTW in" in text and "of 2 cells" in text
 
 
 def test_utd_protocols_fit_the_real_dataset(utd_dir: Path) -> None:

@@ -258,8 +258,8 @@ class SelectConfig:
             with fewer, the folds would leave too few classes to train or to test on, and only the candidates
             that need no training are scored, on episodes over all auxiliary classes.
         epochs: Epoch counts tried for learned candidates (one training per fold, scored after each).
-        evaluate_all: Also train and evaluate every candidate on the novel classes, for the record of how the
-            choice compares with each (the choice never sees these scores).
+        evaluate_all: Also train and evaluate every candidate (at its best validation epoch) on the novel classes,
+            for the record of how the choice compares with each (the choice never sees these scores).
         seed: Seed of the folds and the episodes.
     """
 

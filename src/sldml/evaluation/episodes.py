@@ -5,7 +5,9 @@ classes that will not be evaluated later: the AUXILIARY ones. An episode takes `
 reference subject (one that all of them have where possible, else one per class), one reference per class from
 that subject, and every sample of that class from the OTHER subjects as queries (cross-subject, as the papers'
 protocols are); its accuracy is the share of queries whose nearest reference has their class. Samples without
-a subject use a random reference each and the rest as queries.
+a subject use a random reference each and the rest as queries. Optional masks say which samples may be a
+reference and which a query, so that episodes mirror a protocol's metadata rules (references from view 0, queries
+from view 45: a cross-view protocol's episodes are cross-view too).
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ class Episode:
 
 
 def draw_episodes(
-    labels: Seq[str], subjects: Seq[int | None], count: int, way: int = 5, seed: int = 0
+    labels: Seq[str],
+    subjects: Seq[int | None],
+    count: int,
+    way: int = 5,
+    seed: int = 0,
+    can_reference: Seq[bool] | None = None,
+    can_query: Seq[bool] | None = None,
 ) -> list[Episode]:
     """Draw ``count`` cross-subject one-shot episodes (see the module docstring).
 
@@ -39,21 +47,32 @@ def draw_episodes(
         count: Episodes to draw.
         way: Classes per episode (fewer if fewer classes have a usable reference and queries).
         seed: Seed of the draw.
+        can_reference: Which samples may be a reference (default: all).
+        can_query: Which samples may be a query (default: all).
 
     Raises:
         ConfigError: If fewer than two classes can form an episode.
     """
     rng = np.random.default_rng(seed)
+    ref_ok = list(can_reference) if can_reference is not None else [True] * len(labels)
+    query_ok = list(can_query) if can_query is not None else [True] * len(labels)
     by_class: dict[str, list[int]] = {}
     for index, label in enumerate(labels):
         by_class.setdefault(label, []).append(index)
-    usable = sorted(c for c, members in by_class.items() if len(members) >= 2)
+    usable = sorted(
+        c
+        for c, members in by_class.items()
+        if any(ref_ok[i] for i in members) and any(query_ok[i] for i in members) and len(members) >= 2
+    )
     if len(usable) < 2:
-        raise ConfigError(f"one-shot episodes need at least 2 classes with 2 or more samples; got {len(usable)}")
+        raise ConfigError(
+            "one-shot episodes need at least 2 classes with a possible reference and a possible query; "
+            f"got {len(usable)}"
+        )
     episodes = []
     for _ in range(count):
         chosen = [usable[i] for i in rng.choice(len(usable), min(way, len(usable)), replace=False)]
-        per_class = [{s for i in by_class[c] if (s := subjects[i]) is not None} for c in chosen]
+        per_class = [{s for i in by_class[c] if ref_ok[i] and (s := subjects[i]) is not None} for c in chosen]
         shared = sorted(set.intersection(*per_class))
         subject = shared[rng.integers(len(shared))] if shared else None
         references, queries = [], []
@@ -61,10 +80,15 @@ def draw_episodes(
             members = by_class[label]
             # the episode's subject where the class has it, else one of the class's own subjects
             own_subject = subject if subject in known else (sorted(known)[rng.integers(len(known))] if known else None)
-            own = [i for i in members if own_subject is not None and subjects[i] == own_subject]
-            reference = int(rng.choice(own if own else members))
+            possible = [i for i in members if ref_ok[i]]
+            own = [i for i in possible if own_subject is not None and subjects[i] == own_subject]
+            reference = int(rng.choice(own if own else possible))
             references.append(reference)
-            queries += [i for i in members if i != reference and (own_subject is None or subjects[i] != own_subject)]
+            queries += [
+                i
+                for i in members
+                if i != reference and query_ok[i] and (own_subject is None or subjects[i] != own_subject)
+            ]
         if queries:
             episodes.append(Episode(tuple(references), tuple(queries)))
     if not episodes:

@@ -1,8 +1,9 @@
 """Experiments: the papers' tables, random class splits, siamese and zero-shot runs, re-evaluation, the demo.
 
 The top library layer: it runs training and evaluation and writes tables. Importing it imports every module in
-it, which registers the experiment kinds (``sldml``: one-shot tables; ``siamese``; ``zeroshot``): a new kind is
-one new file here. The experiment files themselves (``*.yaml``) live in this folder too.
+it, which registers the experiment kinds (``sldml``: one-shot tables; ``auto``: the choice on auxiliary classes
+in every cell; ``siamese``; ``zeroshot``): a new kind is one new file here. The experiment files themselves
+(``*.yaml``) live in this folder too.
 """
 
 from sldml.experiments.demo import run_demo

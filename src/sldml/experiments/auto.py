@@ -140,14 +140,31 @@ def _folds(classes: list[str], config: Config) -> tuple[list[list[str]], bool]:
     return [sorted(order[k :: config.select.folds]) for k in range(config.select.folds)], True
 
 
-def _held_out(samples: list[Sequence], fold: list[str], config: Config, number: int) -> list[Sequence]:
-    """At most ``select.per_class`` samples of each fold class (a seeded draw that keeps every subject it can)."""
+def _roles(protocol: Protocol | None, sample: Sequence) -> tuple[bool, bool]:
+    """May a sample be an episode's reference, a query (:meth:`~sldml.protocols.Protocol.roles`)."""
+    return (True, True) if protocol is None else protocol.roles(sample)
+
+
+def _held_out(
+    samples: list[Sequence], fold: list[str], config: Config, number: int, protocol: Protocol | None = None
+) -> list[Sequence]:
+    """At most ``select.per_class`` possible references of each fold class, and as many further possible queries.
+
+    A seeded draw; without metadata rules in the protocol every sample may be either, and a class keeps at most
+    ``select.per_class`` samples in all.
+    """
     rng = np.random.default_rng([config.select.seed, number])
+    cap = config.select.per_class
     out = []
     for label in fold:
         members = [s for s in samples if class_label(s) == label]
-        keep = sorted(rng.choice(len(members), min(config.select.per_class, len(members)), replace=False))
-        out += [members[i] for i in keep]
+        roles = [_roles(protocol, s) for s in members]
+        referable = [i for i, (r, _) in enumerate(roles) if r]
+        keep = {referable[i] for i in rng.choice(len(referable), min(cap, len(referable)), replace=False)}
+        askable = [i for i, (r, q) in enumerate(roles) if q and i not in keep]
+        if not all(r and q for r, q in roles):  # queries that cannot be references: as many again
+            keep |= {askable[i] for i in rng.choice(len(askable), min(cap, len(askable)), replace=False)}
+        out += [members[i] for i in sorted(keep)]
     return out
 
 
@@ -188,7 +205,13 @@ def _score_learned(
     return scorer.scores
 
 
-def select(config: Config, auxiliary: list[Sequence], work: Path, progress: Any = print) -> dict[str, Any]:
+def select(
+    config: Config,
+    auxiliary: list[Sequence],
+    work: Path,
+    progress: Any = print,
+    protocol: Protocol | None = None,
+) -> dict[str, Any]:
     """Score every candidate on episodes of the auxiliary classes (see the module docstring).
 
     Args:
@@ -196,6 +219,8 @@ def select(config: Config, auxiliary: list[Sequence], work: Path, progress: Any 
         auxiliary: The auxiliary (training) samples, and nothing else.
         work: A scratch folder for the learned candidates' fold trainings (emptied afterwards).
         progress: Called with a line per candidate scored.
+        protocol: The protocol whose metadata rules the episodes mirror (references and queries from the views
+            it names, say); its classes are not read.
 
     Returns:
         The selection record: folds, episodes, every candidate's scores (``name``, ``epochs``, ``validation``,
@@ -210,10 +235,16 @@ def select(config: Config, auxiliary: list[Sequence], work: Path, progress: Any 
     folds_classes, learned_ok = _folds(classes, config)
     folds = []
     for number, fold_classes in enumerate(folds_classes):
-        samples = _held_out(auxiliary, fold_classes, config, number)
-        labels = [class_label(s) for s in samples]
+        samples = _held_out(auxiliary, fold_classes, config, number, protocol)
+        roles = [_roles(protocol, s) for s in samples]
         episodes = draw_episodes(
-            labels, [s.subject for s in samples], config.select.episodes, config.select.way, config.select.seed + number
+            [class_label(s) for s in samples],
+            [s.subject for s in samples],
+            config.select.episodes,
+            config.select.way,
+            config.select.seed + number,
+            [r for r, _ in roles],
+            [q for _, q in roles],
         )
         folds.append(_Fold(fold_classes, samples, episodes))
     entries: list[dict[str, Any]] = []
@@ -253,6 +284,7 @@ def select(config: Config, auxiliary: list[Sequence], work: Path, progress: Any 
         "episodes": config.select.episodes,
         "way": config.select.way,
         "per_class": config.select.per_class,
+        "roles": _describe_roles(protocol),
         "learned": "scored"
         if learned_ok
         else (
@@ -263,6 +295,15 @@ def select(config: Config, auxiliary: list[Sequence], work: Path, progress: Any 
         "chosen": best,
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def _describe_roles(protocol: Protocol | None) -> str:
+    rules = sorted(
+        {", ".join(f"{k}={'/'.join(v)}" for k, v in rule.where) for rule in (protocol.reference if protocol else ())}
+    )
+    queries = ", ".join(f"{k}={'/'.join(v)}" for k, v in (protocol.queries if protocol else ()))
+    references = " or ".join(r for r in rules if r) or "any sample"
+    return f"cross-subject; references: {references}; queries: {queries or 'any sample'}"
 
 
 def _entry_config(config: Config, selection: dict[str, Any], index: int) -> Config:
@@ -295,7 +336,7 @@ def select_and_train(
     split = one_shot_split(config, protocol, sequences)
     work = Path(config.output_dir) / f".{config.name}-selection-{time.time_ns()}"
     try:
-        selection = select(config, split.auxiliary, work, progress)
+        selection = select(config, split.auxiliary, work, progress, protocol)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     chosen = _entry_config(config, selection, selection["chosen"])
@@ -303,8 +344,16 @@ def select_and_train(
     run = train(chosen, sequences, protocol)
     if run is None:
         return None
-    if config.select.evaluate_all:
+    if config.select.evaluate_all:  # every candidate at its best validation epoch, for the record only
+        best_of: dict[str, int] = {}
         for index, entry in enumerate(selection["candidates"]):
+            if (
+                entry["name"] not in best_of
+                or entry["validation"] > selection["candidates"][best_of[entry["name"]]]["validation"]
+            ):
+                best_of[entry["name"]] = index
+        for index in best_of.values():
+            entry = selection["candidates"][index]
             if index == selection["chosen"]:
                 continue
             other = train(_entry_config(config, selection, index), sequences, protocol)

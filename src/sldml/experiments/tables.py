@@ -25,6 +25,7 @@ Over 300 lines, one thing: the table file's model, its runner and its two render
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from dataclasses import dataclass, field
@@ -32,11 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from sldml.config import load_config
 from sldml.errors import ConfigError
 from sldml.evaluation.baselines import baseline_title, list_baselines
+from sldml.experiments.auto import select_and_train
 from sldml.experiments.registry import ExperimentFile, Progress, RunOptions, load_experiment_file, register_kind
+from sldml.protocols import load_protocol, protocol_to_dict
 from sldml.records import OneShotResults
 from sldml.resources import write_text_atomic
 from sldml.runs.folder import RESULTS, unfinished_reason
@@ -45,7 +49,11 @@ from sldml.training import train
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of a table: a protocol plus overrides, and the paper's top-1 (%) for it."""
+    """One cell of a table: a protocol plus overrides, and the paper's top-1 (%) for it.
+
+    ``evaluation`` lists the cell's novel classes itself (a random class split written into the experiment file):
+    the protocol's reference rules are kept, every other class is auxiliary.
+    """
 
     name: str
     protocol: str
@@ -53,6 +61,7 @@ class Cell:
     paper: float | None = None
     group: str = ""
     classes: int | None = None
+    evaluation: tuple[int | str, ...] | None = None
 
     @property
     def slug(self) -> str:
@@ -104,15 +113,15 @@ def experiment_from_file(file: ExperimentFile) -> Experiment:
         ConfigError: If the file is of another kind, has no cells, or a cell or method is malformed.
     """
     source, tree = file.source, file.body
-    if file.kind != "sldml":
-        raise ConfigError(f"experiment {source} is of kind {file.kind}, not a one-shot table (sldml)")
+    if file.kind not in ("sldml", "auto"):
+        raise ConfigError(f"experiment {source} is of kind {file.kind}, not a one-shot table (sldml, auto)")
     if "cells" not in tree or not isinstance(tree["cells"], list):
         raise ConfigError(f"experiment {source}: expected a list of cells")
     cells = []
     for number, raw in enumerate(tree["cells"], start=1):
         if not isinstance(raw, dict) or not {"name", "protocol"} <= set(raw):
             raise ConfigError(f"experiment {source}: cell {number} needs at least a name and a protocol")
-        extra = sorted(set(raw) - {"name", "protocol", "overrides", "paper", "group", "classes"})
+        extra = sorted(set(raw) - {"name", "protocol", "overrides", "paper", "group", "classes", "evaluation"})
         if extra:
             raise ConfigError(f"experiment {source}: cell {number} has unknown key(s) {', '.join(extra)}")
         cells.append(
@@ -123,8 +132,13 @@ def experiment_from_file(file: ExperimentFile) -> Experiment:
                 raw.get("paper"),
                 str(raw.get("group", "")),
                 raw.get("classes"),
+                tuple(raw["evaluation"]) if raw.get("evaluation") else None,
             )
         )
+    slugs = [cell.slug for cell in cells]
+    clashes = sorted({f"{c.name!r} ({c.slug})" for c in cells if slugs.count(c.slug) > 1})
+    if clashes:
+        raise ConfigError(f"experiment {source}: cells {', '.join(clashes)} share a folder name; rename them")
     seeds = tree.get("seeds", 3)
     if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
         raise ConfigError(f"experiment {source}: seeds={seeds!r}; expected a whole number >= 1")
@@ -161,7 +175,18 @@ def method_folder(root: Path, cell: Cell, method: Method) -> Path:
     return root / cell.slug if method.name == "sldml" else root / cell.slug / method.name
 
 
-def _finished(folder: Path, seed: int) -> Path | None:
+def _cell_protocol(root: Path, cell: Cell) -> Path:
+    """A cell's own protocol file: its base protocol with the cell's novel classes (``Cell.evaluation``)."""
+    base = load_protocol(cell.protocol)
+    novel = cell.evaluation or base.evaluation
+    tree = protocol_to_dict(
+        dataclasses.replace(base, name=f"{base.name}-{cell.slug}", evaluation=novel, auxiliary=None)
+    )
+    tree["auxiliary"] = "rest"
+    return write_text_atomic(root / cell.slug / "protocol.yaml", yaml.safe_dump(tree, sort_keys=False))
+
+
+def finished_results(folder: Path, seed: int) -> Path | None:
     """The results of the newest finished run of a seed (:func:`sldml.runs.folder.unfinished_reason`)."""
     done = [run / RESULTS for run in sorted(folder.glob(f"seed{seed}-*")) if unfinished_reason(run) is None]
     return done[-1] if done else None
@@ -209,12 +234,13 @@ def run_experiment(
             what = cell.name if method.name == "sldml" else f"{cell.name}, {method.name}"
             for seed in range(count):
                 folder = method_folder(root, cell, method)
-                if _finished(folder, seed):
+                if finished_results(folder, seed):
                     progress(f"{what}, seed {seed}: finished earlier, skipped")
                     continue
                 for line in _unfinished(folder, seed):
                     progress(f"{what}, seed {seed}: not counted, trained again: {line}")
                 progress(f"{what}, seed {seed}: training")
+                protocol = cell.protocol if cell.evaluation is None else str(_cell_protocol(root, cell))
                 config = load_config(
                     experiment.config,
                     [
@@ -222,13 +248,13 @@ def run_experiment(
                         *cell.overrides,
                         *method.overrides,
                         *(overrides or []),
-                        f"protocol={cell.protocol}",
+                        f"protocol={protocol}",
                         f"train.seed={seed}",
                         f"output_dir={folder}",
                         f"name=seed{seed}",
                     ],
                 )
-                run = train(config)
+                run = select_and_train(config, progress=progress) if config.select.candidates else train(config)
                 skipped = OneShotResults.read(run / RESULTS).skipped_files if run is not None else []
                 if skipped and not reported:
                     reported = True
@@ -247,7 +273,9 @@ def collect(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, An
     for cell in experiment.cells:
         per_method = {
             m.name: [
-                OneShotResults.read(p) for seed in range(seeds) if (p := _finished(method_folder(root, cell, m), seed))
+                OneShotResults.read(p)
+                for seed in range(seeds)
+                if (p := finished_results(method_folder(root, cell, m), seed))
             ]
             for m in experiment.methods
         }
@@ -277,7 +305,8 @@ def collect(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, An
     return rows
 
 
-def _fmt(value: float | None) -> str:
+def fmt(value: float | None) -> str:
+    """A percentage with one decimal, or an empty cell for a missing value."""
     return "" if value is None else f"{value:.1f}"
 
 
@@ -306,8 +335,8 @@ def markdown_table(title: str, rows: list[dict[str, Any]], seeds: int) -> list[s
         if row["mean"] is not None and best is not None:
             versus_best = f"{row['mean'] - best:+.1f}" + (" (below)" if row["mean"] < best else "")
         lines.append(
-            f"| {row['cell']} | {row.get('method', 'sldml')} | {_fmt(row['paper'])} | {ours} | {row['seeds']} | "
-            + "".join(f"{_fmt(row.get(b))} | " for b in columns)
+            f"| {row['cell']} | {row.get('method', 'sldml')} | {fmt(row['paper'])} | {ours} | {row['seeds']} | "
+            + "".join(f"{fmt(row.get(b))} | " for b in columns)
             + f"{versus_paper} | {versus_best} |"
         )
     hours = sum(row["minutes"] for row in rows) / 60

@@ -167,6 +167,14 @@ class Protocol:
         """Whether classes are named by numeric class id (else by label)."""
         return all(isinstance(c, int) for c in self.evaluation)
 
+    def roles(self, seq: Sequence) -> tuple[bool, bool]:
+        """Whether a sample may be a reference and whether a query, by the rules' metadata fields only.
+
+        Subject, trial and class lists are left out: this is for one-shot episodes drawn from other classes
+        (:mod:`sldml.evaluation.episodes`) that mirror the protocol's views, cameras or sessions.
+        """
+        return any(_selects(rule.where, seq) for rule in self.reference), _selects(self.queries, seq)
+
     def rule_for(self, key: ClassKey) -> ReferenceRule:
         """The reference rule of a novel class."""
         for rule in self.reference:
