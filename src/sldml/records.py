@@ -214,7 +214,12 @@ class SplitsSummary(Record):
 
 @dataclass
 class SiameseFoldResults(Record):
-    """One siamese fold's ``results.json``: the pair model's curve and final scores, the baselines, times."""
+    """One siamese fold's ``results.json``: the pair model's curve and final scores, the baselines, times.
+
+    ``final`` is scored with the weights kept (the last epoch's, or with ``train.validation`` the best validated
+    epoch's, ``chosen_epoch``); ``diagnosis`` holds where the true class ranks under each score, the match
+    probabilities' calibration and the most confused classes (:func:`sldml.training.siamese.diagnose_scores`).
+    """
 
     fold: str
     test_subjects: list[int]
@@ -228,6 +233,8 @@ class SiameseFoldResults(Record):
     baseline_seconds: dict[str, float]
     config: dict[str, Any]
     versions: dict[str, str] = field(default_factory=dict)
+    diagnosis: dict[str, Any] = field(default_factory=dict)
+    chosen_epoch: int | None = None
 
 
 @dataclass

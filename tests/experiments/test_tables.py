@@ -131,7 +131,7 @@ def test_unknown_cell_and_experiment(tmp_path: Path) -> None:
     experiment = load_experiment(str(_tiny_experiment(tmp_path)))
     with pytest.raises(ConfigError, match="no cell named"):
         run_experiment(experiment, tmp_path, cells=["99/1"])
-    shipped = "generalise-hdm05, generalise-synthetic, generalise-utd, ntu120-table2, siamese-utd"
+    shipped = "generalise-hdm05, generalise-synthetic, generalise-utd, ntu120-table2, siamese-hdm05"
     with pytest.raises(ConfigError, match=f"shipped: {shipped}"):
         load_experiment("table-9")
 
@@ -142,6 +142,7 @@ def test_shipped_experiments_name_shipped_protocols_and_the_papers_numbers() -> 
         "generalise-synthetic",
         "generalise-utd",
         "ntu120-table2",
+        "siamese-hdm05",
         "siamese-utd",
         "simitate-table7",
         "utd-table4",

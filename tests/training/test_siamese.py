@@ -16,9 +16,10 @@ from sldml.datasets.pairs import default_match_fraction, sample_pairs
 from sldml.errors import ConfigError, DataError
 from sldml.evaluation.folds import cross_subject, leave_one_subject_out, subjects_of
 from sldml.evaluation.mcc import MultiClassModule, choose_references, training_matrix
-from sldml.experiments.siamese import run_siamese
+from sldml.experiments.siamese import run_siamese, validation_split
 from sldml.models.lstm import SequenceEncoder, SiameseLSTM, pad_batch
 from sldml.training.classifiers import check_classifiers
+from sldml.training.siamese import mined_pairs
 from tests.conftest import make_skeleton
 
 
@@ -133,6 +134,44 @@ def test_leave_one_subject_out_never_leaks_a_subject() -> None:
         subjects_of([make_skeleton()])
 
 
+def test_balanced_and_hard_mining() -> None:
+    codes = np.array([0, 0, 1, 1, 2, 2, 2])
+    rng = np.random.default_rng(0)
+    pairs = mined_pairs(codes, 4, "balanced", rng)
+    assert len(pairs) == 7 * 4
+    for anchor in range(7):
+        own = pairs[pairs[:, 0] == anchor]
+        assert own[:, 2].tolist().count(1) == 2  # half of every anchor's pairs match
+        assert all((codes[j] == codes[anchor]) == bool(m) for _, j, m in own)
+        assert anchor not in own[own[:, 2] == 1][:, 1]  # never paired with itself
+    margins = rng.normal(size=(7, 7))
+    hard = mined_pairs(codes, 4, "hard", np.random.default_rng(1), margins)
+    for anchor in range(7):
+        own = hard[hard[:, 0] == anchor]
+        same = [j for j in range(7) if j != anchor and codes[j] == codes[anchor]]
+        other = [j for j in range(7) if codes[j] != codes[anchor]]
+        assert own[own[:, 2] == 1][0, 1] == min(same, key=lambda j: margins[anchor, j])  # least alike match
+        assert own[own[:, 2] == 0][0, 1] == max(other, key=lambda j: margins[anchor, j])  # most alike non-match
+    with pytest.raises(ConfigError, match="one class only"):
+        mined_pairs(np.array([3, 3]), 1, "balanced", rng)  # one positive per anchor would need per_sample >= 2
+    with pytest.raises(ConfigError, match="needs the batch's match scores"):
+        mined_pairs(codes, 4, "hard", rng)
+
+
+def test_oriented_inputs_forget_the_cameras_azimuth() -> None:
+    from sldml.io.synthetic import View, generate
+    from sldml.training.siamese import sequence_tensors
+
+    front, side = (
+        next(s for s in generate(1, 1, 1, 0, views=[View(azimuth)]) if s.modality == "skeleton") for azimuth in (0, 70)
+    )
+    plain = sequence_tensors([front, side])
+    turned = sequence_tensors([front, side], orient=True, scale_body=True)
+    before = float((plain[0] - plain[1]).abs().mean())
+    after = float((turned[0] - turned[1]).abs().mean())
+    assert before > 0.05 and after < 0.1 * before  # facing forward, the two views nearly agree
+
+
 def test_siamese_config_errors_name_the_key() -> None:
     with pytest.raises(ConfigError, match=r"pairs.match_fraction=1.0 is out of range"):
         load_siamese_config("slstm-small", ["pairs.match_fraction=1.0"])
@@ -176,6 +215,54 @@ def test_siamese_experiment_resumes_and_its_table_matches_the_folds(tmp_path: Pa
     assert float(rows["mcc_svm"]["mean"]) == pytest.approx(np.mean(per_fold))
     assert float(rows["softmax"]["subject-2"]) == pytest.approx(100 * results["subject-2"]["baselines"]["softmax"])
     assert (tmp_path / "curves.png").stat().st_size > 1000
+    diagnosis = first["diagnosis"]
+    ranks = diagnosis["ranks"]
+    assert set(ranks) >= {"pair probability, best reference", "embedding, nearest training sequence", "MCC knn"}
+    assert all(1.0 <= r["mean_rank"] <= 4.0 for r in ranks.values())  # 4 classes
+    assert sum(row[2] for row in diagnosis["calibration"]["bins"]) == 12 * 24  # every test x reference pair
+    assert ranks["MCC topk"]["top1"] <= first["final"]["mcc_topk"] + 1e-9  # strict firsts never exceed the answers
+
+
+@pytest.mark.slow
+def test_validation_subject_chooses_the_weights_and_stops_early(tmp_path: Path) -> None:
+    config = load_siamese_config(
+        "slstm-small",
+        [
+            "data.synthetic_classes=4",
+            "data.synthetic_subjects=4",
+            "data.synthetic_trials=2",
+            "model.hidden=8",
+            "model.head=[8]",
+            "train.epochs=12",
+            "train.eval_every=1",
+            "train.validation=true",
+            "train.patience=2",
+            "train.classify_weight=0.5",
+            "pairs.mining=hard",
+            "mcc.scores=logit",
+            "train.lr=0.0001",
+            "baselines.names=[]",
+            "folds=[subject-1]",
+        ],
+    )
+    run_siamese(config, tmp_path, progress=lambda line: None)
+    result = json.loads((tmp_path / "subject-1" / "results.json").read_text())
+    curve = result["curve"]
+    values = [p["validation"] for p in curve]
+    best = max(range(len(values)), key=lambda i: (values[i], -i))
+    assert result["chosen_epoch"] == curve[best]["epoch"]
+    stopped = len(curve) < 12
+    if stopped:  # two scorings in a row without a better validation score
+        assert all(v <= values[best] for v in values[best + 1 :]) and len(values) - 1 - best == 2
+    assert "classify_loss" in curve[0]
+
+
+def test_validation_split_holds_out_the_last_training_subject() -> None:
+    sequences = [make_skeleton().replace(subject=s) for s in (1, 2, 3, 1, 2, 3)]
+    learn, held = validation_split(sequences, [0, 1, 3, 4])
+    assert learn == [0, 3] and held == [1, 4]
+    with pytest.raises(ConfigError, match="at least 2 are needed"):
+        validation_split(sequences, [0, 3])
 
 
 def test_the_lstm_backbone_serves_the_one_shot_pipeline_and_reloads(tmp_path: Path) -> None:

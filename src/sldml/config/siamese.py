@@ -39,10 +39,16 @@ class PairConfig:
             everything (balanced pair accuracy 50 %, MCC 8 % after 10 epochs); 0.5 learns (balanced pair
             accuracy 91 %, MCC 39 % after 20 epochs). The shipped configs use 0.5.
         per_sample: Pairs drawn per sequence of a batch (each batch is encoded once, its pairs drawn inside it).
+        mining: How the pairs of a batch are drawn: ``random`` (the match fraction over uniformly drawn pairs);
+            ``balanced`` (every sequence of the batch anchors ``per_sample`` pairs, half matching, its
+            non-matching partners drawn class first, so every other class is met as often); ``hard`` (like
+            ``balanced``, but each anchor's hardest pairs are among them: its matching partner the model finds
+            least alike and its non-matching partner it finds most alike).
     """
 
     match_fraction: float | None = ranged(None, above=0, below=1)
     per_sample: int = ranged(8, at_least=1)
+    mining: Literal["random", "balanced", "hard"] = "random"
 
 
 @dataclass
@@ -60,6 +66,16 @@ class SiameseTrainConfig:
         velocity: Append each frame's difference from the previous one to its values (pair model and baselines).
         eval_every: Score the pair model and the multi-class module on the test fold every n epochs (the
             curves of the paper's Figs. 3-4); 0: only after the last epoch.
+        classify_weight: Weight of a cross-entropy loss over the training classes on the encoder's final state
+            (a linear classifier beside the pair head); 0: the paper's pair loss alone.
+        orient: Skeletons: turn each sequence to face a canonical direction first (``transforms.face_forward``).
+        scale_body: Skeletons: scale each sequence to body size 1 first (``transforms.scale_to_body``).
+        validation: Hold out the last training subject of every fold: the pair model trains without it, is
+            scored on it every ``eval_every`` epochs (``monitor``), and keeps the weights of its best score; the
+            test fold is never looked at to choose. The held-out subject stays a reference and an MCC sample.
+        patience: With ``validation``: stop after this many scorings without a better validation score (0: train
+            every epoch, still keeping the best weights).
+        monitor: The validation score that chooses the weights: ``mcc_<method>`` or ``embedding_nn``.
         accelerator: Lightning accelerator.
         progress: Show a progress bar.
     """
@@ -73,6 +89,12 @@ class SiameseTrainConfig:
     frame_step: int = ranged(1, at_least=1)
     velocity: bool = False
     eval_every: int = ranged(5, at_least=0)
+    classify_weight: float = ranged(0.0, at_least=0)
+    orient: bool = False
+    scale_body: bool = False
+    validation: bool = False
+    patience: int = ranged(0, at_least=0)
+    monitor: Literal["mcc_knn", "mcc_svm", "mcc_best_match", "mcc_topk", "embedding_nn"] = "mcc_topk"
     accelerator: str = "auto"
     progress: bool = False
 
@@ -86,11 +108,17 @@ class MCCConfig:
             each, in a fixed order); ``null``: every training sequence.
         knn_k: Neighbours of the KNN classifier.
         svm_c: C of the SVM (RBF kernel).
+        top_k: References per class the ``topk`` rule averages (a query's class: the one whose ``top_k`` best
+            references match it best on average).
+        scores: What G holds: ``probability`` (the paper's match probabilities) or ``logit`` (the match log-odds,
+            which do not saturate at 1.0 and so keep the order of strong matches).
     """
 
     references_per_class: int | None = ranged(None, at_least=1)
     knn_k: int = ranged(1, at_least=1)
     svm_c: float = ranged(10.0, above=0)
+    top_k: int = ranged(3, at_least=1)
+    scores: Literal["probability", "logit"] = "probability"
 
 
 @dataclass

@@ -18,6 +18,7 @@ import csv
 import dataclasses
 import io
 import time
+from collections.abc import Sequence as Seq
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,14 @@ from sldml.resources import write_bytes_atomic, write_text_atomic
 from sldml.sequence import Sequence, class_label
 from sldml.training.classifiers import baseline_accuracy, check_classifiers
 from sldml.training.oneshot import versions
-from sldml.training.siamese import sequence_tensors, standardiser, train_siamese
+from sldml.training.siamese import score_fold, sequence_tensors, standardiser, train_siamese
 
 ROWS = {
     "mcc_svm": "S-LSTM + MCC (SVM)",
     "mcc_knn": "S-LSTM + MCC (KNN)",
     "mcc_best_match": "S-LSTM, best-matching training sequence",
+    "mcc_topk": "S-LSTM, class of the best k matches (mean)",
+    "embedding_nn": "S-LSTM encoder, nearest training sequence (Euclidean)",
     "svm": "SVM (resampled coordinates)",
     "softmax": "Softmax regression",
     "lstm1": "1-layer LSTM classifier",
@@ -48,7 +51,7 @@ ROWS = {
     "pair_accuracy": "S-LSTM pair accuracy (all test x reference pairs)",
     "pair_balanced": "S-LSTM pair accuracy, balanced (mean of match / no-match recall)",
 }
-MCC_ROWS = ("mcc_svm", "mcc_knn", "mcc_best_match")
+MCC_ROWS = ("mcc_svm", "mcc_knn", "mcc_best_match", "mcc_topk")
 
 
 def make_folds(config: SiameseConfig, sequences: list[Sequence]) -> list[Fold]:
@@ -70,18 +73,40 @@ def make_folds(config: SiameseConfig, sequences: list[Sequence]) -> list[Fold]:
     return folds
 
 
+def validation_split(sequences: list[Sequence], train: Seq[int]) -> tuple[list[int], list[int]]:
+    """A fold's training indices without its last training subject, and that subject's (``train.validation``).
+
+    Raises:
+        ConfigError: If the fold's training samples come from fewer than two subjects.
+    """
+    subjects = sorted({s for i in train if (s := sequences[i].subject) is not None})
+    if len(subjects) < 2:
+        raise ConfigError(f"train.validation: the fold trains on {len(subjects)} subject(s); at least 2 are needed")
+    held = subjects[-1]
+    return [i for i in train if sequences[i].subject != held], [i for i in train if sequences[i].subject == held]
+
+
 def run_fold(config: SiameseConfig, sequences: list[Sequence], fold: Fold, folder: Path) -> SiameseFoldResults:
     """Train the pair model and the baselines on a fold's training samples, score them on its test samples.
 
     Writes ``results.json`` and ``model.safetensors`` into ``folder`` and returns the results.
     """
-    series = sequence_tensors(sequences, config.train.frame_step, config.train.velocity)
+    series = sequence_tensors(
+        sequences, config.train.frame_step, config.train.velocity, config.train.orient, config.train.scale_body
+    )
     scale = standardiser([series[i] for i in fold.train])
     series = [scale(x) for x in series]
     labels = [class_label(s) for s in sequences]
     train = ([series[i] for i in fold.train], [labels[i] for i in fold.train])
     test = ([series[i] for i in fold.test], [labels[i] for i in fold.test])
-    net, curve, seconds = train_siamese(config, train, test)
+    learn, held_out = train, None
+    if config.train.validation:
+        learn_idx, held_idx = validation_split(sequences, fold.train)
+        learn = ([series[i] for i in learn_idx], [labels[i] for i in learn_idx])
+        held_out = ([series[i] for i in held_idx], [labels[i] for i in held_idx])
+    net, curve, seconds = train_siamese(config, learn, test, validation=held_out)
+    final = score_fold(net, train, test, config.mcc, config.train.seed, diagnose=True)
+    diagnosis = final.pop("diagnosis")
     baselines, baseline_seconds = {}, {}
     for name in config.baselines.names:
         start = time.perf_counter()
@@ -103,13 +128,15 @@ def run_fold(config: SiameseConfig, sequences: list[Sequence], fold: Fold, folde
         train_samples=len(fold.train),
         test_samples=len(fold.test),
         classes=len(set(train[1])),
-        final={k: v for k, v in curve[-1].items() if k in ROWS},
+        final={k: v for k, v in final.items() if k in ROWS},
         baselines=baselines,
         curve=curve,
         train_seconds=seconds,
         baseline_seconds=baseline_seconds,
         config=dataclasses.asdict(config),
         versions=versions(),
+        diagnosis=diagnosis,
+        chosen_epoch=curve[-1].get("chosen_epoch") if curve else None,
     )
     write_bytes_atomic(folder / "model.safetensors", save({k: v.contiguous() for k, v in net.state_dict().items()}))
     results.write(folder / "results.json")
