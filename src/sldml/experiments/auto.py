@@ -337,35 +337,42 @@ def select_and_train(
     work = Path(config.output_dir) / f".{config.name}-selection-{time.time_ns()}"
     try:
         selection = select(config, split.auxiliary, work, progress, protocol)
+        chosen = _entry_config(config, selection, selection["chosen"])
+        check_config(chosen)
+        run = train(chosen, sequences, protocol)
+        if run is None:
+            return None
+        results = OneShotResults.read(run / RESULTS)
+        selection["candidates"][selection["chosen"]]["test"] = results.model.top1
+        _store(run, results, selection, skipped)  # the choice is on record before any further training
+        if config.select.evaluate_all:  # every candidate at its best validation epoch, for the record only
+            for index in _best_of_each(selection):
+                if index == selection["chosen"]:
+                    continue
+                other_config = with_overrides(_entry_config(config, selection, index), [f"output_dir={work}"])
+                other = train(other_config, sequences, protocol)
+                if other is not None:  # trained in the scratch folder: never taken for the chosen run
+                    selection["candidates"][index]["test"] = OneShotResults.read(other / RESULTS).model.top1
+            _store(run, results, selection, skipped)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    chosen = _entry_config(config, selection, selection["chosen"])
-    check_config(chosen)
-    run = train(chosen, sequences, protocol)
-    if run is None:
-        return None
-    if config.select.evaluate_all:  # every candidate at its best validation epoch, for the record only
-        best_of: dict[str, int] = {}
-        for index, entry in enumerate(selection["candidates"]):
-            if (
-                entry["name"] not in best_of
-                or entry["validation"] > selection["candidates"][best_of[entry["name"]]]["validation"]
-            ):
-                best_of[entry["name"]] = index
-        for index in best_of.values():
-            entry = selection["candidates"][index]
-            if index == selection["chosen"]:
-                continue
-            other = train(_entry_config(config, selection, index), sequences, protocol)
-            if other is not None:
-                entry["test"] = OneShotResults.read(other / RESULTS).model.top1
-                shutil.rmtree(other, ignore_errors=True)  # the record keeps its score; the chosen run is the model
-    results = OneShotResults.read(run / RESULTS)
-    selection["candidates"][selection["chosen"]]["test"] = results.model.top1
+    return run
+
+
+def _best_of_each(selection: dict[str, Any]) -> list[int]:
+    """Per candidate name, the index of its entry (epoch count) with the best validation score."""
+    best: dict[str, int] = {}
+    entries = selection["candidates"]
+    for index, entry in enumerate(entries):
+        if entry["name"] not in best or entry["validation"] > entries[best[entry["name"]]]["validation"]:
+            best[entry["name"]] = index
+    return list(best.values())
+
+
+def _store(run: Path, results: OneShotResults, selection: dict[str, Any], skipped: list[str]) -> None:
     results.selection = selection
     results.skipped_files = skipped or results.skipped_files
     results.write(run / RESULTS)
-    return run
 
 
 def chosen_name(selection: dict[str, Any]) -> str:
