@@ -137,5 +137,5 @@ def test_a_reader_a_backbone_and_an_experiment_kind_are_one_file_each(tmp_path: 
         "read points-1 20 up 1 2",
         "dataset True 12",
         "backbone {'scale': 1.0} SL-DML (toy) 6 1.0",  # references of down and left, 3 queries each
-        "kind ['siamese', 'sldml', 'toy', 'zeroshot'] ['| left | 4 |', '| up | 4 |']",
+        "kind ['auto', 'siamese', 'sldml', 'toy', 'zeroshot'] ['| left | 4 |', '| up | 4 |']",
     ]
