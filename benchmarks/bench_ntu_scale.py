@@ -307,7 +307,14 @@ def phase_train(args: dict[str, Any]) -> dict[str, Any]:
     _quiet()
     config = _config(args["config"], args, ("train.epochs=1",))
     split, classes, spec, setup = _split(config)
-    steps_per_epoch = len(loader(split, classes, config))
+    batches = loader(split, classes, config)
+    steps_per_epoch = len(batches)
+    items = batches.dataset
+    begin = time.perf_counter()
+    count = min(300, len(items))  # what one DataLoader worker does per sample: preprocess, augment, image
+    for i in range(count):
+        items[i]
+    item_ms = 1000 * (time.perf_counter() - begin) / count
     times: list[float] = []
 
     class Stop(L.Callback):
@@ -331,6 +338,7 @@ def phase_train(args: dict[str, Any]) -> dict[str, Any]:
         "setup_seconds": round(setup, 2),
         "first_step_seconds": round(times[0] - start, 2) if times else None,
         "seconds_per_step": round(per_step, 4),
+        "item_ms": round(item_ms, 3),
         "epoch_seconds": round(per_step * steps_per_epoch, 1),
         "workers": config.train.num_workers,
         "torch_threads": torch.get_num_threads(),
@@ -585,7 +593,8 @@ def rows_of(results: dict[str, Any], n: int) -> list[dict[str, Any]]:
                 f"{t['seconds_per_step'] * full_steps / 60:.1f} min",
                 note=f"{t['seconds_per_step']} s/step over {t['steps']} steps, {full_steps:.0f} steps of "
                 f"{t['batch_size']} ({t['auxiliary_samples']:,} auxiliary samples measured), "
-                f"{t['workers']} DataLoader workers, {t['torch_threads']} torch threads",
+                f"{t['workers']} DataLoader workers, {t['torch_threads']} torch threads; building one sample's image "
+                f"takes {t['item_ms']} ms",
             )
             row(
                 f"peak RSS, training {config}",

@@ -666,7 +666,7 @@ def build_cache(
             opened = _open_or_build(listing, target, workers, progress, notes, rebuild=force)
     except _UncacheableError as err:
         raise ConfigError(f"{dataset}: {err} cannot be stored in a cache; read it without one") from None
-    return CacheStatus(str(dataset), str(target), "fresh", "", len(listing.rels), opened.header)
+    return CacheStatus(str(dataset), str(cache_path(dataset, root)), "fresh", "", len(listing.rels), opened.header)
 
 
 def cache_status(folder: str | Path, root: str | Path, verify: bool = False) -> CacheStatus:
