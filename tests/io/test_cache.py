@@ -247,3 +247,21 @@ def test_status_and_clear(tmp_path: Path) -> None:
     assert stale.state == "stale" and "1 added" in stale.reason
     assert clear_cache(data, root, notes=Notes()) and not cache_path(data, root).exists()
     assert not clear_cache(data, root, notes=Notes())
+
+
+def test_the_file_list_is_what_a_recursive_glob_finds(tmp_path: Path) -> None:
+    from sldml.io.loader import list_files
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    for folder in (root / "a" / "b", root / ".hidden", outside):
+        folder.mkdir(parents=True)
+    for path in (root / "a" / "x", root / "a" / "b" / "y", root / ".hidden" / "z", root / "Z", outside / "e"):
+        path.write_text("1")
+    (root / "linked_folder").symlink_to(outside)  # not entered
+    (root / "linked_file").symlink_to(outside / "e")  # listed
+    (root / "dangling").symlink_to(tmp_path / "nowhere")
+    (root / "loop").symlink_to(root / "loop")
+    os.mkfifo(root / "fifo")
+    listed = [path for path, _ in list_files(root)]
+    assert listed == sorted(p for p in root.rglob("*") if p.is_file())
+    assert [p.relative_to(root).as_posix() for p in listed] == [".hidden/z", "Z", "a/b/y", "a/x", "linked_file"]

@@ -83,22 +83,30 @@ def list_files(root: Path) -> list[tuple[Path, os.stat_result]]:
     """Every file below a folder with its status, in sorted path order (the order a folder is read in).
 
     Symbolic links to files are listed (and followed by the status); folders behind symbolic links are not
-    entered; links that lead nowhere are left out.
+    entered; links that lead nowhere or loop are left out (as :meth:`pathlib.Path.is_file` does).
+
+    Raises:
+        DataError: If a folder cannot be listed (its files would silently be missing).
     """
     found: list[tuple[tuple[str, ...], Path, os.stat_result]] = []
     pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
     while pending:
         folder, parts = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                here = (*parts, entry.name)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as err:
+            raise DataError(
+                folder, f"cannot list the folder ({err.strerror or err}); its files would be missed"
+            ) from None
+        for entry in entries:
+            here = (*parts, entry.name)
+            try:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((Path(entry.path), here))
                 elif entry.is_file():
-                    try:
-                        found.append((here, Path(entry.path), entry.stat()))
-                    except FileNotFoundError:  # removed while listed
-                        continue
+                    found.append((here, Path(entry.path), entry.stat()))
+            except OSError:  # a link that loops or leads nowhere, a file removed while listed: not a file
+                continue
     found.sort(key=lambda item: item[0])
     return [(path, stat) for _, path, stat in found]
 
