@@ -29,7 +29,8 @@ memory). Summing over processes counts pages they share more than once, so both 
 
 Records benchmarks/results/<name>.md and .json (default name ``ntu_scale``) with the date, the machine (CPU model,
 cores), the commit, N, every figure, and each target met or missed by how much. Figures for N other than 114,480
-are also extrapolated to 114,480 files (linearly in the files or samples they depend on), marked as such.
+are also extrapolated to 114,480 files (linearly in the files, the 95,400 auxiliary samples or the 19,060 queries
+they depend on), marked as such.
 FOLDER and the cache (FOLDER-cache beside it, unless --cache-dir) are deleted at the end unless --keep.
 
 Run: .venv/bin/python benchmarks/bench_ntu_scale.py /big/disk/ntu-standin [--files 114480] [--steps 500]
@@ -58,6 +59,8 @@ from typing import Any
 from record import RESULTS, commit, machine
 
 FULL = 114_480
+FULL_AUXILIARY = 100 * 954  # ntu120-oneshot at full size: 954 samples of each of 100 auxiliary actions
+FULL_QUERIES = 20 * 954 - 20  # every sample of the 20 novel actions but their references
 PHASES = [
     "synth",
     "parse",
@@ -587,7 +590,7 @@ def rows_of(results: dict[str, Any], n: int) -> list[dict[str, Any]]:
     for config in ("default", "aligned"):
         t = results.get(f"train-{config}")
         if t:
-            full_steps = t["steps_per_epoch"] * (scale if extrapolated else 1)
+            full_steps = FULL_AUXILIARY // t["batch_size"] if extrapolated else t["steps_per_epoch"]
             row(
                 f"training epoch, {config}" + (f", extrapolated to {FULL:,} files" if extrapolated else ""),
                 f"{t['seconds_per_step'] * full_steps / 60:.1f} min",
@@ -606,7 +609,7 @@ def rows_of(results: dict[str, Any], n: int) -> list[dict[str, Any]]:
     for config in ("default", "aligned"):
         e = results.get(f"eval-{config}")
         if e:
-            factor = scale if extrapolated else 1
+            factor = FULL_QUERIES / e["queries"] if extrapolated else 1
             model = e["model_seconds"] * factor
             key = "eval_aligned_s" if config == "aligned" else None
             baselines = ", ".join(f"{k} {v['seconds'] * factor:.0f} s" for k, v in e["baselines"].items())
