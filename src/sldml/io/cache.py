@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import multiprocessing
 import os
 import re
@@ -58,7 +57,6 @@ import shutil
 import sys
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,23 +69,27 @@ from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
 from sldml.errors import ConfigError, DataError, Interrupted
+from sldml.io._cache_files import (
+    CACHE_FORMAT,
+    CACHE_VERSION,
+    DamagedError,
+    Listing,
+    Opened,
+    StaleError,
+    UncacheableError,
+    Writer,
+    open_cache,
+    portable,
+    read_header,
+    record_of,
+    report_of,
+)
 from sldml.io.folder import MANIFEST
-from sldml.io.loader import LoadReport, Skipped, list_files, load_folder, read_file
-from sldml.io.registry import reader_versions
-from sldml.resources import write_text_atomic
-from sldml.sequence import Sequence
+from sldml.io.loader import LoadReport, load_folder, read_file
 
-CACHE_VERSION = 1
-"""Raise it when the cache's files or what a load makes of them change."""
-CACHE_FORMAT = "sldml-parsed-cache"
 MIN_FILES = 200
 """Folders with fewer files are read directly (:func:`load_cached`'s ``min_files``)."""
-
-HEADER, DATA, INDEX, RECORDS = "cache.json", "data.f32", "index.npy", "records.json"
-_LOCAL = "\x00"  # starts a path stored relative to the dataset folder
 _CHUNK = 32  # files per task of a worker process
-_INDEX_COLUMNS = 5
-_VERIFY_BLOCK = 16 * 1024 * 1024
 
 Notes = Callable[[str], None]
 """Where a cache's notes go (built, rebuilt and why, waiting for another process)."""
@@ -118,18 +120,6 @@ class CacheStatus:
     reason: str
     files: int
     header: dict[str, Any] = field(default_factory=dict)
-
-
-class _DamagedError(Exception):
-    """A cache that cannot be used: the message says why."""
-
-
-class _StaleError(Exception):
-    """A cache built from other files or readers: the message says what changed."""
-
-
-class _UncacheableError(Exception):
-    """A sequence whose metadata JSON cannot hold: the folder is read without a cache."""
 
 
 def cache_root(root: str | Path, folder: str | Path) -> Path:
@@ -164,71 +154,6 @@ def _dataset_root(folder: str | Path) -> Path:
     return root
 
 
-@dataclass(frozen=True)
-class _Listing:
-    """A folder's files now: relative paths, paths, sizes, modification times, and the cache key."""
-
-    root: Path
-    rels: list[str]
-    paths: list[Path]
-    sizes: list[int]
-    mtimes: list[int]
-    readers: dict[str, int]
-    key: str
-
-    @classmethod
-    def of(cls, root: Path) -> _Listing:
-        entries = list_files(root)
-        rels = [path.relative_to(root).as_posix() for path, _ in entries]
-        sizes = [stat.st_size for _, stat in entries]
-        mtimes = [stat.st_mtime_ns for _, stat in entries]
-        readers = reader_versions()
-        digest = hashlib.sha256(json.dumps({"cache": CACHE_VERSION, "readers": readers}, sort_keys=True).encode())
-        for rel, size, mtime in zip(rels, sizes, mtimes, strict=True):
-            digest.update(f"\n{rel}\x00{size}\x00{mtime}".encode())
-        paths = [path for path, _ in entries]
-        return cls(root, rels, paths, sizes, mtimes, readers, digest.hexdigest())
-
-    def manifest(self) -> bool:
-        return MANIFEST in self.rels
-
-
-def _portable(text: str | None, root: Path) -> str | None:
-    """A path or message with the dataset folder's name at its start replaced by a mark (see the docstring)."""
-    prefix = str(root) + os.sep
-    if text is None or not text.startswith(prefix) or str(root) == ".":
-        return text
-    return _LOCAL + text[len(prefix) :]
-
-
-def _local(text: str | None, root: Path) -> str | None:
-    if text is None or not text.startswith(_LOCAL):
-        return text
-    return str(root / text[1:])
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise _UncacheableError(f"a metadata value of type {type(value).__name__}")
-
-
-def _record(seq: Sequence, root: Path) -> list[Any]:
-    return [
-        _portable(seq.source, root),
-        seq.layout,
-        seq.rate_hz,
-        seq.label,
-        seq.class_id,
-        seq.subject,
-        seq.trial,
-        seq.modality,
-        json.loads(json.dumps(dict(seq.meta), default=_jsonable)),
-    ]
-
-
 _Parsed = tuple[str, str | None, str | None, list[tuple[npt.NDArray[np.float32], list[Any]]]]
 """One file read by a worker: relative path, format, reason it was skipped, (values, record) per sequence."""
 
@@ -241,56 +166,9 @@ def _read_chunk(task: tuple[str, list[str]]) -> list[_Parsed]:
     out: list[_Parsed] = []
     for rel in rels:
         outcome = read_file(root / rel, inside)
-        sequences = [(np.ascontiguousarray(s.data, dtype="<f4"), _record(s, root)) for s in outcome.sequences]
-        out.append((rel, outcome.format, _portable(outcome.reason, root), sequences))
+        sequences = [(np.ascontiguousarray(s.data, dtype="<f4"), record_of(s, root)) for s in outcome.sequences]
+        out.append((rel, outcome.format, portable(outcome.reason, root), sequences))
     return out
-
-
-class _Writer:
-    """Writes a cache's files into a temporary folder as sequences arrive."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.data = (folder / DATA).open("wb")
-        self.crc = 0
-        self.values = 0
-        self.index: list[tuple[int, int, int, int, int]] = []
-        self.sequences: list[list[Any]] = []
-        self.files: list[list[Any]] = []
-        self.skipped: list[list[str | None]] = []
-
-    def add(self, values: npt.NDArray[np.float32], record: list[Any], file: int) -> None:
-        raw = np.ascontiguousarray(values, dtype="<f4").tobytes()
-        self.data.write(raw)
-        self.crc = zlib.crc32(raw, self.crc)
-        dims = values.shape[2] if values.ndim == 3 else 0
-        self.index.append((self.values, values.shape[0], values.shape[1], dims, file))
-        self.values += values.size
-        self.sequences.append(record)
-
-    def close(self) -> None:
-        self.data.close()
-
-    def finish(self, header: dict[str, Any]) -> dict[str, Any]:
-        self.data.flush()
-        os.fsync(self.data.fileno())
-        self.data.close()
-        index = np.array(self.index, dtype=np.int64).reshape(len(self.index), _INDEX_COLUMNS)
-        with (self.folder / INDEX).open("wb") as handle:
-            np.save(handle, index, allow_pickle=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        records = {"files": self.files, "sequences": self.sequences, "skipped": self.skipped}
-        write_text_atomic(self.folder / RECORDS, json.dumps(records, separators=(",", ":")))
-        header = {
-            **header,
-            "files": len(self.files),
-            "sequences": len(self.sequences),
-            "values": self.values,
-            "crc32": self.crc,
-        }
-        write_text_atomic(self.folder / HEADER, json.dumps(header, indent=1) + "\n")
-        return header
 
 
 def _workers(requested: int, tasks: int) -> int:
@@ -316,7 +194,7 @@ def _progress_bar(total: int, title: str, show: bool) -> Iterator[Callable[[int]
         yield lambda n: bar.advance(task, n)
 
 
-def _parse_files(listing: _Listing, writer: _Writer, workers: int, progress: bool) -> int:
+def _parse_files(listing: Listing, writer: Writer, workers: int, progress: bool) -> int:
     """Parse every file of a folder (in worker processes when there are several) into the writer."""
     tasks = [(str(listing.root), listing.rels[i : i + _CHUNK]) for i in range(0, len(listing.rels), _CHUNK)]
     count = _workers(workers, len(tasks))
@@ -342,25 +220,25 @@ def _parse_files(listing: _Listing, writer: _Writer, workers: int, progress: boo
     return count
 
 
-def _read_manifest_folder(listing: _Listing, writer: _Writer) -> None:
+def _read_manifest_folder(listing: Listing, writer: Writer) -> None:
     report = load_folder(listing.root)
     writer.files = [
         [rel, None, None, size, mtime]
         for rel, size, mtime in zip(listing.rels, listing.sizes, listing.mtimes, strict=True)
     ]
     for seq in report.sequences:
-        writer.add(np.asarray(seq.data, dtype=np.float32), _record(seq, listing.root), -1)
-    writer.skipped = [[_portable(s.path, listing.root), _portable(s.reason, listing.root)] for s in report.skipped]
+        writer.add(np.asarray(seq.data, dtype=np.float32), record_of(seq, listing.root), -1)
+    writer.skipped = [[portable(s.path, listing.root), portable(s.reason, listing.root)] for s in report.skipped]
 
 
-def _build(listing: _Listing, target: Path, workers: int, progress: bool) -> dict[str, Any]:
+def _build(listing: Listing, target: Path, workers: int, progress: bool) -> dict[str, Any]:
     """Parse the folder into a temporary folder beside ``target``, then put it in place (the lock is held)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.building-{uuid.uuid4().hex[:8]}")
     temporary.mkdir()
     start = time.perf_counter()
     try:
-        writer = _Writer(temporary)
+        writer = Writer(temporary)
         try:
             if listing.manifest():
                 _read_manifest_folder(listing, writer)
@@ -398,176 +276,6 @@ def _build(listing: _Listing, target: Path, workers: int, progress: bool) -> dic
     return header
 
 
-@dataclass
-class _Opened:
-    """A cache read back: its header, records, index and memory-mapped values."""
-
-    header: dict[str, Any]
-    records: dict[str, Any]
-    index: npt.NDArray[np.int64]
-    values: npt.NDArray[np.float32]
-
-
-def _read_header(target: Path) -> dict[str, Any]:
-    try:
-        header = json.loads((target / HEADER).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _DamagedError(f"{HEADER} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _DamagedError(f"{HEADER} is unreadable ({err})") from None
-    if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
-        raise _DamagedError(f"{HEADER} is not an sldml cache header")
-    return header
-
-
-def _changes(header: dict[str, Any], records: dict[str, Any] | None, listing: _Listing) -> str:
-    """What changed since a cache was built, in words."""
-    if header.get("version") != CACHE_VERSION:
-        return f"the cache format changed (version {header.get('version')} -> {CACHE_VERSION})"
-    old_readers = header.get("readers", {})
-    readers = [
-        f"{name} {old_readers.get(name, 'new')} -> {version}"
-        for name, version in listing.readers.items()
-        if old_readers.get(name) != version
-    ]
-    readers += [f"{name} removed" for name in old_readers if name not in listing.readers]
-    if readers:
-        return "readers changed (" + ", ".join(readers) + ")"
-    if records is None:
-        return "the folder's files changed"
-    old = {row[0]: (row[3], row[4]) for row in records.get("files", [])}
-    now = dict(zip(listing.rels, zip(listing.sizes, listing.mtimes, strict=True), strict=True))
-    added = len(now.keys() - old.keys())
-    removed = len(old.keys() - now.keys())
-    changed = sum(1 for rel in now.keys() & old.keys() if tuple(old[rel]) != now[rel])
-    return f"the folder's files changed: {changed} changed, {added} added, {removed} removed"
-
-
-def _read_records(target: Path) -> dict[str, Any]:
-    try:
-        records = json.loads((target / RECORDS).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _DamagedError(f"{RECORDS} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _DamagedError(f"{RECORDS} is unreadable ({err})") from None
-    if not isinstance(records, dict) or not all(isinstance(records.get(k), list) for k in ("files", "sequences")):
-        raise _DamagedError(f"{RECORDS} lacks its file table or its sequences")
-    return records
-
-
-def _check_index(index: npt.NDArray[np.int64], header: dict[str, Any], files: int) -> None:
-    if index.ndim != 2 or index.shape != (header["sequences"], _INDEX_COLUMNS):
-        raise _DamagedError(f"{INDEX} has shape {index.shape}; expected ({header['sequences']}, {_INDEX_COLUMNS})")
-    offset, frames, size, dims, file = index.T
-    lengths = frames * size * np.maximum(dims, 1)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(index) else np.zeros(0, dtype=np.int64)
-    if (
-        np.any(frames < 2)
-        or np.any(size < 1)
-        or np.any((dims != 0) & (dims != 3))
-        or not np.array_equal(offset, starts)
-        or int(lengths.sum()) != header["values"]
-        or np.any(file < -1)
-        or np.any(file >= files)
-    ):
-        raise _DamagedError(f"{INDEX} does not fit the values and files it indexes")
-
-
-def _verify(path: Path, expected: int) -> None:
-    crc = 0
-    with path.open("rb") as handle:
-        while block := handle.read(_VERIFY_BLOCK):
-            crc = zlib.crc32(block, crc)
-    if crc != expected:
-        raise _DamagedError(
-            f"the values in {DATA} changed since the cache was built (CRC-32 {crc:08x}, recorded {expected:08x})"
-        )
-
-
-def _open(target: Path, listing: _Listing, verify: bool = True) -> _Opened:
-    """Read a cache back, checking everything but the values' meaning.
-
-    Raises:
-        _DamagedError: Naming what is wrong.
-        _StaleError: Saying what changed.
-    """
-    header = _read_header(target)
-    if header.get("version") != CACHE_VERSION or header.get("key") != listing.key:
-        try:
-            records: dict[str, Any] | None = _read_records(target)
-        except _DamagedError:
-            records = None
-        raise _StaleError(_changes(header, records, listing))
-    try:
-        counts = {k: int(header[k]) for k in ("files", "sequences", "values", "crc32")}
-    except (KeyError, TypeError, ValueError):
-        raise _DamagedError(f"{HEADER} lacks its counts") from None
-    records = _read_records(target)
-    if len(records["files"]) != counts["files"] or len(records["sequences"]) != counts["sequences"]:
-        raise _DamagedError(
-            f"{RECORDS} lists {len(records['sequences'])} sequences; {HEADER} says {counts['sequences']}"
-        )
-    data = target / DATA
-    try:
-        size = data.stat().st_size
-        index = np.load(target / INDEX, allow_pickle=False)
-    except FileNotFoundError as err:
-        raise _DamagedError(f"{Path(str(err.filename)).name} is missing") from None
-    except (OSError, ValueError, EOFError) as err:
-        raise _DamagedError(f"{INDEX} is unreadable ({err})") from None
-    if size != 4 * counts["values"]:
-        raise _DamagedError(f"{DATA} holds {size:,} bytes; expected {4 * counts['values']:,} (truncated or replaced)")
-    if index.dtype != np.int64:
-        raise _DamagedError(f"{INDEX} holds {index.dtype}; expected int64")
-    _check_index(index, {**header, **counts}, counts["files"])
-    if verify:
-        _verify(data, counts["crc32"])
-    values = np.asarray(np.memmap(data, dtype="<f4", mode="r")) if counts["values"] else np.zeros(0, dtype=np.float32)
-    values.flags.writeable = False
-    return _Opened(header, records, index, values)
-
-
-def _report(opened: _Opened, root: Path, formats: Collection[str] | None) -> LoadReport:
-    """The :class:`LoadReport` that :func:`load_folder` would give, from an opened cache."""
-    report = LoadReport(root=str(root))
-    files = opened.records["files"]
-    if opened.header.get("mode") == "manifest":
-        wanted = None
-        report.skipped = [Skipped(str(_local(p, root)), str(_local(r, root))) for p, r in opened.records["skipped"]]
-    else:
-        wanted = np.zeros(len(files), dtype=bool)
-        for number, (rel, fmt, reason, _, _) in enumerate(files):
-            path = str(root / rel)
-            if fmt is None or (formats is not None and fmt not in formats):
-                report.ignored.append(path)
-            elif reason is not None:
-                report.skipped.append(Skipped(path, str(_local(reason, root))))
-            else:
-                wanted[number] = True
-    for (offset, frames, size, dims, file), record in zip(
-        opened.index.tolist(), opened.records["sequences"], strict=True
-    ):
-        if wanted is not None and not wanted[file]:
-            continue
-        source, layout, rate_hz, label, class_id, subject, trial, modality, meta = record
-        shape = (frames, size, dims) if dims else (frames, size)
-        report.sequences.append(
-            Sequence.from_checked(
-                opened.values[offset : offset + frames * size * max(dims, 1)].reshape(shape),
-                layout,
-                rate_hz,
-                label=label,
-                class_id=class_id,
-                subject=subject,
-                trial=trial,
-                modality=modality,
-                source=_local(source, root),
-                meta=meta,
-            )
-        )
-    return report
-
-
 @contextmanager
 def _locked(target: Path, notes: Notes) -> Iterator[None]:
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -584,15 +292,15 @@ def _locked(target: Path, notes: Notes) -> Iterator[None]:
 
 
 def _open_or_build(
-    listing: _Listing, target: Path, workers: int, progress: bool, notes: Notes, rebuild: bool = False
-) -> _Opened:
+    listing: Listing, target: Path, workers: int, progress: bool, notes: Notes, rebuild: bool = False
+) -> Opened:
     why = "forced" if rebuild else ""
     if not rebuild:
         try:
-            return _open(target, listing)
-        except _StaleError as err:
+            return open_cache(target, listing)
+        except StaleError as err:
             why = f"stale: {err}"
-        except _DamagedError as err:
+        except DamagedError as err:
             why = f"damaged: {err}" if target.exists() else ""
     done = f" ({why}; rebuilding it)" if why else ""
     notes(f"parsing {len(listing.rels):,} files of {listing.root} into the cache {target}{done}")
@@ -601,7 +309,7 @@ def _open_or_build(
         f"cached {header['sequences']:,} sequences from {header['files']:,} files in {header['build_seconds']:.1f} s "
         f"({header['workers']} process{'es' if header['workers'] > 1 else ''}); later loads read the cache"
     )
-    return _open(target, listing, verify=False)
+    return open_cache(target, listing, verify=False)
 
 
 def load_cached(
@@ -630,17 +338,17 @@ def load_cached(
         Interrupted: If the build is stopped (Ctrl-C); nothing is left behind.
     """
     dataset = _dataset_root(folder)
-    listing = _Listing.of(dataset)
+    listing = Listing.of(dataset)
     if len(listing.rels) < min_files:
         return load_folder(dataset, formats)
     target = cache_path(dataset, cache_root(root, dataset))
     try:
         with _locked(target, notes):
             opened = _open_or_build(listing, target, workers, progress, notes)
-    except _UncacheableError as err:
+    except UncacheableError as err:
         notes(f"{dataset} is read without a cache: {err} cannot be stored in one")
         return load_folder(dataset, formats)
-    return _report(opened, dataset, formats)
+    return report_of(opened, dataset, formats)
 
 
 def build_cache(
@@ -659,12 +367,12 @@ def build_cache(
         Interrupted: If the build is stopped (Ctrl-C).
     """
     dataset = _dataset_root(folder)
-    listing = _Listing.of(dataset)
+    listing = Listing.of(dataset)
     target = cache_path(dataset, cache_root(root, dataset))
     try:
         with _locked(target, notes):
             opened = _open_or_build(listing, target, workers, progress, notes, rebuild=force)
-    except _UncacheableError as err:
+    except UncacheableError as err:
         raise ConfigError(f"{dataset}: {err} cannot be stored in a cache; read it without one") from None
     return CacheStatus(str(dataset), str(cache_path(dataset, root)), "fresh", "", len(listing.rels), opened.header)
 
@@ -676,26 +384,21 @@ def cache_status(folder: str | Path, root: str | Path, verify: bool = False) -> 
         DataError: If the folder does not exist.
     """
     dataset = _dataset_root(folder)
-    listing = _Listing.of(dataset)
+    listing = Listing.of(dataset)
     target = cache_path(dataset, root)
     if not target.exists():
         return CacheStatus(str(dataset), str(target), "missing", "no cache has been built", len(listing.rels))
     try:
-        header = _read_header(target)
-    except _DamagedError as err:
+        header = read_header(target)
+    except DamagedError as err:
         return CacheStatus(str(dataset), str(target), "damaged", str(err), len(listing.rels))
     try:
-        _open(target, listing, verify=verify)
-    except _StaleError as err:
+        open_cache(target, listing, verify=verify)
+    except StaleError as err:
         return CacheStatus(str(dataset), str(target), "stale", str(err), len(listing.rels), header)
-    except _DamagedError as err:
+    except DamagedError as err:
         return CacheStatus(str(dataset), str(target), "damaged", str(err), len(listing.rels), header)
     return CacheStatus(str(dataset), str(target), "fresh", "", len(listing.rels), header)
-
-
-def cache_size(path: str | Path) -> int:
-    """Bytes a cache folder takes on disk."""
-    return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
 
 
 def clear_cache(folder: str | Path, root: str | Path, notes: Notes = print_note) -> bool:
