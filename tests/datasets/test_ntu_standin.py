@@ -91,3 +91,13 @@ def test_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["full"]  # no temporary folder left
     summary = write_ntu_standin(tmp_path / "full", 3, force=True, workers=1)
     assert summary.files == 3 and len(list((tmp_path / "full").iterdir())) == 4
+
+
+def test_refuses_to_start_without_room_for_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: SimpleNamespace(free=10**9))
+    with pytest.raises(DataError, match=r"114,480 stand-in files need about 34.3 GB; 1.0 GB are free there"):
+        write_ntu_standin(tmp_path / "big", N_FILES)
+    assert list(tmp_path.iterdir()) == []
