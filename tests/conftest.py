@@ -47,6 +47,31 @@ def make_imu(frames: int = 10, seed: int = 0) -> Sequence:
     return Sequence(data=rng.normal(size=(frames, 6)), layout="imu6", rate_hz=50.0, modality="inertial")
 
 
+def ntu_text(rng: np.random.Generator, frames: int) -> str:
+    lines = [str(frames)]
+    walk = np.cumsum(rng.normal(0, 0.02, size=(frames, 25, 3)), axis=0) + rng.normal(0, 0.3, size=(1, 25, 3))
+    for t in range(frames):
+        lines += ["1", "72057594037931648 0 1 1 1 1 0 0.1 -0.2 2", "25"]
+        lines += [f"{x:.7g} {y:.7g} {z + 3:.7g} 250 200 1000 500 0.1 0.2 0.3 0.9 2" for x, y, z in walk[t]]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_ntu_folder(folder: Path, files: int = 12, seed: int = 0) -> Path:
+    """``files`` small NTU files of random motion, a note no reader claims and a file without a body (skipped).
+
+    File ``i`` is action ``i % 4 + 1`` by performer ``i % 3 + 1``, replication ``i // 12 + 1``: 24 files are 4
+    actions x 3 subjects x 2 trials.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        name = f"S001C001P{i % 3 + 1:03d}R{i // 12 + 1:03d}A{i % 4 + 1:03d}.skeleton"
+        (folder / name).write_text(ntu_text(rng, int(rng.integers(8, 20))))
+    (folder / "README.txt").write_text("joint order notes\n")
+    (folder / "S009C001P001R001A001.skeleton").write_text("2\r\n0\r\n0\r\n")  # no body: skipped
+    return folder
+
+
 TINY = [
     "data.synthetic_classes=18",
     "data.synthetic_subjects=3",

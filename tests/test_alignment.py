@@ -85,3 +85,13 @@ def test_distance_matrix_equals_pairwise_calls() -> None:
         distance_matrix(queries, references, kind="cosine")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="gamma > 0"):
         soft_dtw(queries, queries, 0.0)
+
+
+def test_distance_matrix_chunks_give_the_same_dtw_values() -> None:
+    torch.manual_seed(1)
+    queries, references = torch.randn(37, 12, 5), torch.randn(6, 9, 5)
+    default = distance_matrix(queries, references)  # 512 pairs at a time for dtw
+    for chunk in (1, 7, 4096):
+        assert torch.equal(distance_matrix(queries, references, chunk=chunk), default)
+    pairwise = dtw(queries.repeat_interleave(6, 0), references.repeat(37, 1, 1)).reshape(37, 6)
+    assert torch.allclose(default, pairwise)

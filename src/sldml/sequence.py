@@ -87,6 +87,67 @@ class Sequence:
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "rate_hz", float(self.rate_hz))
 
+    @classmethod
+    def from_checked(
+        cls,
+        data: FloatArray,
+        layout: str,
+        rate_hz: float,
+        label: str | None = None,
+        class_id: int | None = None,
+        subject: int | None = None,
+        trial: int | None = None,
+        modality: str = "skeleton",
+        source: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Sequence:
+        """A sequence of values that passed these checks when first read, without reading them again.
+
+        For the parsed-data cache (:mod:`sldml.io.cache`), whose values were checked when it was built and whose
+        checksum proves them unchanged: the layout, shape, dtype and rate are checked, the values are not read,
+        so that a memory-mapped array stays on disk until a sample is used.
+
+        Args:
+            data: A read-only float32 array (a view of the cache's memory map), shaped as the layout says.
+            layout: Layout name.
+            rate_hz: Sampling rate.
+            label: See the class attributes.
+            class_id: See the class attributes.
+            subject: See the class attributes.
+            trial: See the class attributes.
+            modality: See the class attributes.
+            source: See the class attributes.
+            meta: See the class attributes.
+
+        Raises:
+            DataError: If the layout is unknown, the array is not read-only float32, or its shape does not fit.
+        """
+        try:
+            found = get_layout(layout)
+        except ConfigError as err:
+            raise DataError(source, f"field 'layout': {err}") from None
+        if data.dtype != np.float32 or data.flags.writeable:
+            raise DataError(source, f"field 'data': {data.dtype} array; expected read-only float32 checked values")
+        _check_shape(data, found, source)
+        if not (np.isfinite(rate_hz) and rate_hz > 0):
+            raise DataError(source, f"field 'rate_hz': expected a positive number, got {rate_hz}")
+        seq = object.__new__(cls)
+        fields = {
+            "data": data,
+            "layout": layout,
+            "rate_hz": float(rate_hz),
+            "label": label,
+            "class_id": class_id,
+            "subject": subject,
+            "trial": trial,
+            "modality": modality,
+            "source": source,
+            "meta": dict(meta or {}),
+        }
+        for name, value in fields.items():
+            object.__setattr__(seq, name, value)
+        return seq
+
     @property
     def frames(self) -> int:
         """Number of frames T."""

@@ -20,8 +20,8 @@ def _json(args: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
-def test_info_on_utd_mhad_folder(utd_dir: Path) -> None:
-    summary = _json(["info", str(utd_dir)])
+def test_info_on_utd_mhad_folder(utd_dir: Path, tmp_path: Path) -> None:
+    summary = _json(["info", str(utd_dir), "--cache-dir", str(tmp_path)])  # 1,722 files: through a cache
     assert summary["by_modality"] == {"inertial": 861, "skeleton": 861}
     assert (summary["classes"], summary["subjects"], summary["skipped"]) == (27, 8, [])
 
@@ -128,6 +128,43 @@ def test_synth_writes_a_folder_that_info_reads(tmp_path: Path) -> None:
     assert (summary["classes"], summary["subjects"], summary["skipped"]) == (3, 2, [])
 
 
+def test_synth_ntu_then_cache_build_info_and_clear(tmp_path: Path) -> None:
+    folder, cache = tmp_path / "ntu", tmp_path / "cache"
+    result = runner.invoke(app, ["synth", str(folder), "--format", "ntu", "--files", "40", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 40 .skeleton files" in result.stdout and len(list(folder.glob("S*.skeleton"))) == 40
+    assert _json(["cache", "info", str(folder), "--cache-dir", str(cache)])["state"] == "missing"
+    result = runner.invoke(app, ["cache", "build", str(folder), "--cache-dir", str(cache), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "fresh" in result.stdout and "40 sequences from 40 files" in result.stdout
+    assert "note: parsing 40 files" in result.stderr
+    info = _json(["cache", "info", str(folder), "--cache-dir", str(cache), "--verify"])
+    assert (info["state"], info["sequences"], info["files"], info["workers"]) == ("fresh", 40, 40, 2)
+    summary = _json(["info", str(folder), "--cache-dir", str(cache)])
+    assert (summary["samples"], summary["classes"], summary["skipped"]) == (40, 40, [])
+    (folder / "S001C003P008R001A001.skeleton").unlink()
+    info = _json(["cache", "info", str(folder), "--cache-dir", str(cache)])
+    assert info["state"] == "stale" and "0 changed, 0 added, 1 removed" in info["reason"]
+    result = runner.invoke(app, ["cache", "clear", str(folder), "--cache-dir", str(cache)])
+    assert result.exit_code == 0 and "removed" in result.stdout
+    assert _json(["cache", "info", str(folder), "--cache-dir", str(cache)])["state"] == "missing"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--format", "ntu", "--classes", "3"], "--classes: for --format array"),
+        (["--files", "3"], "--files: for --format ntu"),
+        (["--format", "bvh"], "--format bvh: expected array or ntu"),
+        (["--format", "ntu", "--files", "0"], "--files 0: expected 1 to 1,221,120"),
+    ],
+)
+def test_synth_refuses_options_of_the_other_format(tmp_path: Path, argv: list[str], message: str) -> None:
+    result = runner.invoke(app, ["synth", str(tmp_path / "x"), *argv])
+    assert result.exit_code in (1, 2) and message in result.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_train_with_an_unknown_key_lists_the_valid_ones() -> None:
     result = runner.invoke(app, ["train", "default", "train.epoch=3"])
     assert result.exit_code == 1
@@ -180,7 +217,7 @@ def test_experiment_options_reach_zero_shot_or_are_refused(monkeypatch: pytest.M
         return tmp_path / "table.md"
 
     monkeypatch.setattr(zeroshot, "run_zeroshot_experiment", fake_run)
-    monkeypatch.setattr(zeroshot, "load_data", lambda data: ([], []))
+    monkeypatch.setattr(zeroshot, "load_data", lambda data, runs_dir="runs": ([], []))
     result = runner.invoke(app, ["experiment", "zeroshot-utd", "splits=[nearest]", "--seeds", "2"])
     assert result.exit_code == 0, result.output
     assert seen == [["seeds=2", "splits=['nearest']"]]  # the file's config, the user's overrides, --seeds

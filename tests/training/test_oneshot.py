@@ -193,6 +193,12 @@ def test_frame_level_model_trained_with_soft_dtw_is_scored_by_dtw(tmp_path: Path
     np.testing.assert_allclose(two_stage[np.arange(4), chosen], exact[np.arange(4), chosen], rtol=1e-5)
     top = rec.recognize_many(others[:4], k=3)
     assert all(len(r.top_k) == 1 for r in top)  # only the shortlisted reference's label is reported
+    before = rec.gallery.vectors
+    new = [s for s in generate(18, 3, 2, 0, modalities=("skeleton",)) if s.class_id == 1][:1]
+    rec.enrol("new", new)  # a new gallery array: its coarse sequences are computed anew
+    assert rec.gallery.vectors is not before
+    again = rec.shortlisted_distances(rec.gallery.vectors, rec.embed(rec.prepare(new)))
+    assert np.isfinite(again).sum() == 1 and again[0, -1] < 1e-3  # the new reference is the one shortlisted
     with pytest.raises(ConfigError, match=r"pools time away \(use a frame-level backbone: frames or tcn\)"):
         train(
             load_config(

@@ -12,7 +12,7 @@ import json
 import math
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -86,6 +86,20 @@ def user_errors(what: str = "running the command") -> Iterator[None]:
             traceback.print_exc()
         message = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         raise fail("internal error", f"{message} (a bug in sldml; --debug shows where)", 2) from None
+
+
+@contextmanager
+def progress_bar(total: int, title: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr while the block runs, when stderr is a terminal; yields ``advance(n)``."""
+    if not errors.is_terminal:
+        yield lambda _: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn(title), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, transient=True) as bar:
+        task = bar.add_task(title, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def check_option(name: str, value: float | None, *, at_least: float | None = None, above: float | None = None) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sldml import io as sio
-from sldml.cli.common import app, check_option, console, errors, print_json, user_errors
+from sldml.cli.common import app, check_option, console, errors, print_json, progress_bar, user_errors
 from sldml.io import synthetic
 from sldml.io.folder import MANIFEST, write_folder
 from sldml.io.limits import MAX_IMAGE_COLUMNS
@@ -97,11 +97,18 @@ def _print_folder(summary: dict[str, Any]) -> None:
 def info(
     path: Annotated[Path, typer.Argument(help="A data file, or a dataset folder.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    cache_dir: Annotated[
+        Path, typer.Option("--cache-dir", help="Where a large folder's parsed-data cache is (see `sldml cache`).")
+    ] = Path("runs") / "cache",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file, without the cache.")] = False,
 ) -> None:
     """Describe a file (format, layout, frames, joints or channels, bodies, label) or a folder."""
     with user_errors(f"reading {path}"):
         if path.is_dir() or path.name == MANIFEST:
-            result = sio.load_folder(path).summary()
+            from sldml.io.cache import load_cached
+
+            report = sio.load_folder(path) if no_cache else load_cached(path, cache_dir)
+            result = report.summary()
             if not as_json:
                 _print_folder(result)
         else:
@@ -158,15 +165,52 @@ def render(
 
 @app.command()
 def synth(
-    folder: Annotated[Path, typer.Argument(help="Folder to write (manifest.csv + .npy files).")],
-    classes: Annotated[int, typer.Option(help=f"Actions, 1..{len(synthetic.ACTIONS)}.")] = 20,
-    subjects: Annotated[int, typer.Option()] = 8,
-    trials: Annotated[int, typer.Option()] = 4,
+    folder: Annotated[Path, typer.Argument(help="Folder to write.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="array: the built-in synthetic dataset as manifest.csv + .npy files; ntu: a full-size stand-in for "
+            "NTU RGB+D 120 (.skeleton text files named SsssCcccPpppRrrrAaaa, 120 actions, about 30 GB at 114,480 "
+            "files).",
+        ),
+    ] = "array",
+    classes: Annotated[int | None, typer.Option(help=f"array: actions, 1..{len(synthetic.ACTIONS)} (20).")] = None,
+    subjects: Annotated[int | None, typer.Option(help="array: subjects (8).")] = None,
+    trials: Annotated[int | None, typer.Option(help="array: trials per subject and action (4).")] = None,
+    files: Annotated[int | None, typer.Option(help="ntu: how many files (114,480: NTU RGB+D 120's count).")] = None,
+    workers: Annotated[int, typer.Option(help="ntu: processes that write (0: one per core).")] = 0,
     seed: Annotated[int, typer.Option()] = 0,
     force: Annotated[bool, typer.Option(help="Write into a folder that is not empty.")] = False,
 ) -> None:
-    """Write the built-in synthetic dataset as a generic dataset folder (an example of the format)."""
+    """Write a synthetic dataset: the built-in one as a generic folder, or an NTU RGB+D 120 stand-in."""
     with user_errors(f"writing {folder}"):
-        sequences = synthetic.generate(classes, subjects, trials, seed)
+        if fmt not in ("array", "ntu"):
+            raise typer.BadParameter(f"--format {fmt}: expected array or ntu")
+        if fmt == "ntu":
+            options = (("--classes", classes), ("--subjects", subjects), ("--trials", trials))
+            given = [name for name, value in options if value is not None]
+            if given:
+                raise typer.BadParameter(f"{', '.join(given)}: for --format array; the NTU stand-in has its own")
+            _synth_ntu(folder, files, workers, seed, force)
+            return
+        if files is not None:
+            raise typer.BadParameter("--files: for --format ntu; --format array writes classes x subjects x trials")
+        sequences = synthetic.generate(classes or 20, subjects or 8, trials or 4, seed)
         manifest = write_folder(sequences, folder, force=force)
         console.print(f"wrote {len(sequences)} sequences and {manifest}")
+
+
+def _synth_ntu(folder: Path, files: int | None, workers: int, seed: int, force: bool) -> None:
+    from sldml.datasets.ntu_standin import N_FILES, write_ntu_standin
+
+    check_option("--workers", workers, at_least=0)
+    count = N_FILES if files is None else files
+    with progress_bar(count, f"writing {count:,} NTU stand-in files") as advance:
+        summary = write_ntu_standin(folder, count, seed, workers, force, advance)
+    console.print(
+        f"wrote {summary.files:,} .skeleton files ({summary.bytes / 1e9:.2f} GB; {summary.two_body_files:,} with two "
+        f"bodies; {summary.mean_frames} frames on average, {summary.min_frames}-{summary.max_frames}) into "
+        f"{summary.folder} in {summary.seconds:.1f} s ({summary.files / summary.seconds:.0f} files/s, "
+        f"{summary.workers} process(es))"
+    )

@@ -40,11 +40,19 @@ class DataConfig:
         synthetic_elevation: Camera elevation (degrees) of those views.
         synthetic_mirror: Mirror those views left-right.
         synthetic_proportions: Spread of the synthetic subjects' body proportions (0: all alike).
+        cache: Where parsed dataset folders are cached (:mod:`sldml.io.cache`): ``auto`` (``<output_dir>/cache``,
+            beside the runs), ``off`` (YAML reads it as false: parse every file on every load), or a folder (never
+            one inside the data). The first load of a folder parses it into the cache; later loads memory-map it.
+        cache_workers: Processes that parse a folder's files when its cache is built (0: one per core).
+        cache_min_files: Folders with fewer files are read directly, without a cache.
     """
 
     dataset: str = "synthetic"
     path: str | None = None
     modality: str = "skeleton"
+    cache: str | bool = "auto"
+    cache_workers: int = ranged(0, at_least=0)
+    cache_min_files: int = ranged(200, at_least=0)
     synthetic_classes: int = ranged(20, at_least=1)
     synthetic_subjects: int = ranged(8, at_least=1)
     synthetic_trials: int = ranged(4, at_least=1)
@@ -193,7 +201,8 @@ class TrainConfig:
         num_nodes: Nodes.
         strategy: Lightning strategy: ``auto``, ``ddp``, ...
         precision: Lightning precision, e.g. ``32-true`` or ``bf16-mixed``.
-        num_workers: DataLoader workers.
+        num_workers: DataLoader worker processes that build the representation images of training batches and of
+            the samples embedded for evaluation (0: the main process builds them).
         deterministic: Ask torch for deterministic algorithms (repeatable runs).
         progress: Show a progress bar.
         save_last: Also keep Lightning's ``checkpoints/last.ckpt`` (the final weights with the optimiser state,

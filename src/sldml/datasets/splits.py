@@ -26,6 +26,6 @@ def one_shot_split(config: Config, protocol: Protocol, sequences: list[Sequence]
                 "only for inter-sensor runs with evaluate.modality set to another modality"
             )
         return protocol.split(sequences)
-    evaluation, _ = load_data(dataclasses.replace(config.data, modality=other))
+    evaluation, _ = load_data(dataclasses.replace(config.data, modality=other), config.output_dir)
     train_split, eval_split = protocol.split(sequences), protocol.split(evaluation)
     return OneShotSplit(train_split.auxiliary, eval_split.references, eval_split.queries)

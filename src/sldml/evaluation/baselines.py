@@ -25,7 +25,7 @@ registered with :func:`register_baseline` under a name (``evaluate.baselines``) 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,6 +41,9 @@ from sldml.protocols import OneShotSplit
 from sldml.representations.columns import image_columns, resolve_norm
 from sldml.resources import Registry
 from sldml.sequence import Sequence, class_label
+
+_BLOCK = 1024
+"""Queries whose images the ``euclidean`` baseline holds at once."""
 
 
 @dataclass(frozen=True)
@@ -123,13 +126,19 @@ def unit_frames(seq: Sequence, config: PreprocessConfig) -> np.ndarray:
     return image_columns(image(preprocess(seq, config), config), "unit")
 
 
-def _dtw_matrix(references: list[np.ndarray], queries: list[np.ndarray]) -> np.ndarray:
-    return np.array([[dtw_ndim.distance_fast(q, r) for r in references] for q in queries])
+def _dtw_matrix(references: list[np.ndarray], queries: Iterable[np.ndarray], count: int) -> np.ndarray:
+    """(count x references) exact DTW distances; the queries' frames are made one at a time (streamed)."""
+    out = np.empty((count, len(references)))
+    for i, query in enumerate(queries):
+        out[i] = [dtw_ndim.distance_fast(query, r) for r in references]
+    return out
 
 
 def dtw_unit_distances(references: list[Sequence], queries: list[Sequence], config: PreprocessConfig) -> np.ndarray:
     """(queries x references) exact DTW distances over unit image columns (:func:`unit_frames`)."""
-    return _dtw_matrix([unit_frames(s, config) for s in references], [unit_frames(q, config) for q in queries])
+    return _dtw_matrix(
+        [unit_frames(s, config) for s in references], (unit_frames(q, config) for q in queries), len(queries)
+    )
 
 
 def dtw_frames_distances(
@@ -144,14 +153,18 @@ def dtw_frames_distances(
     def frames(seq: Sequence) -> np.ndarray:
         return image_columns(image(preprocess(seq, config), config), norm)
 
-    return _dtw_matrix([frames(s) for s in references], [frames(q) for q in queries])
+    return _dtw_matrix([frames(s) for s in references], (frames(q) for q in queries), len(queries))
 
 
 @register_baseline("euclidean", "1-NN Euclidean on the image")
 def _euclidean(references: list[Sequence], queries: list[Sequence], setting: Setting) -> np.ndarray:
     config = setting.preprocess
     refs = np.stack([image(preprocess(s, config), config) for s in references])
-    return euclidean_distances(refs, np.stack([image(preprocess(s, config), config) for s in queries]))
+    blocks = [  # the queries' images a block at a time, never all at once
+        euclidean_distances(refs, np.stack([image(preprocess(q, config), config) for q in queries[a : a + _BLOCK]]))
+        for a in range(0, len(queries), _BLOCK)
+    ]
+    return np.concatenate(blocks) if blocks else np.zeros((0, len(references)))
 
 
 @register_baseline("dtw", "1-NN DTW on the raw sequence")

@@ -329,7 +329,7 @@ def select_and_train(
         _CANDIDATES.get(name)
     skipped: list[str] = []
     if sequences is None:
-        sequences, skipped = load_data(config.data)
+        sequences, skipped = load_data(config.data, config.output_dir)
     protocol = protocol or load_protocol(config.protocol)
     keys = {s.class_id if protocol.by_id else s.label for s in sequences}
     protocol = protocol.resolve(k for k in keys if k is not None)

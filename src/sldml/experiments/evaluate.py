@@ -32,7 +32,7 @@ def evaluate_run(
         raise DataError(run.path, "cannot write into the run folder (permission denied); the evaluation would be lost")
     chosen = load_protocol(protocol) if protocol else run.protocol
     if sequences is None:
-        sequences, _ = load_data(run.config.data)
+        sequences, _ = load_data(run.config.data, run.config.output_dir)
     split = one_shot_split(run.config, chosen, sequences)
     seen = sorted({class_label(s) for s in split.references} & set(run.classes))
     if seen and run.config.evaluate.modality in (None, run.config.data.modality):

@@ -153,7 +153,7 @@ def run_siamese(config: SiameseConfig, root: Path, progress: Progress = print) -
         ConfigError: On an unknown classifier baseline or dataset.
     """
     check_classifiers(config.baselines.names)
-    sequences, skipped = load_data(config.data)
+    sequences, skipped = load_data(config.data, config.output_dir)
     for line in skipped:
         progress(f"skipped: {line}")
     for fold in make_folds(config, sequences):

@@ -36,7 +36,7 @@ def run_random_splits(
         ``, learned`` (``, not trained`` with 0 epochs).
     """
     check_config(config)
-    sequences, _ = load_data(config.data)
+    sequences, _ = load_data(config.data, config.output_dir)
     protocol = load_protocol(config.protocol)
     keys = {s.class_id if protocol.by_id else s.label for s in sequences}
     variants = protocol.random_variants([k for k in keys if k is not None], count, seed)

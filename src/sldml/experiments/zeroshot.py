@@ -171,7 +171,7 @@ def run_zeroshot_file(
     root = output / file.name
     if options.table_only:
         return write_zeroshot_tables(root, config)
-    sequences, skipped = load_data(config.data)
+    sequences, skipped = load_data(config.data, config.output_dir)
     for line in skipped:
         progress(f"skipped: {line}")
     return run_zeroshot_experiment(config, sequences, root, progress)

@@ -258,8 +258,11 @@ class Gallery:
         if matrix.shape[1] != len(self.labels):
             raise ConfigError(f"{matrix.shape[1]} distances per query for a gallery of {len(self.labels)}")
         names = list(self.counts())
-        labels = np.array(self.labels)
-        per_label = np.stack([matrix[:, labels == name].min(axis=1) for name in names], axis=1)
+        number = {name: i for i, name in enumerate(names)}
+        codes = np.fromiter((number[label] for label in self.labels), dtype=np.int64, count=len(self.labels))
+        grouped = np.argsort(codes, kind="stable")  # each label's columns together, in label order
+        starts = np.searchsorted(codes[grouped], np.arange(len(names)))
+        per_label = np.minimum.reduceat(matrix[:, grouped], starts, axis=1)
         order = np.argsort(per_label, axis=1, kind="stable")[:, :k]
         return [[(names[j], float(row[j])) for j in ranks] for row, ranks in zip(per_label, order, strict=True)]
 

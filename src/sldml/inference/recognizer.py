@@ -131,6 +131,7 @@ class Recognizer:
             with torch.no_grad():
                 self.embedding_size = int(run.net.embed(torch.zeros((1, *self.spec["image_shape"]))).shape[1])
         self.gallery = self.new_gallery()
+        self._coarse_cache: tuple[npt.NDArray[Any], int, torch.Tensor] | None = None
 
     @classmethod
     def load(
@@ -332,17 +333,31 @@ class Recognizer:
             raise ConfigError("a shortlist needs a frame-level model (frames, tcn)")
         refs = torch.from_numpy(np.asarray(references, dtype=np.float32)).reshape(len(references), -1, frame_dim)
         qs = torch.from_numpy(np.asarray(queries, dtype=np.float32)).reshape(len(queries), -1, frame_dim)
-        pooled_refs = coarse_sequences(refs, self.shortlist_segments)
+        pooled_refs = self._coarse_references(references, refs)
         pooled_qs = coarse_sequences(qs, self.shortlist_segments)
         m = min(self.shortlist, len(refs))
         out = np.full((len(qs), len(refs)), np.inf)
         for start in range(0, len(qs), 32):
-            block = torch.cdist(pooled_qs[start : start + 32], pooled_refs)
-            candidates = block.topk(m, dim=1, largest=False).indices
+            # Coarse sequences are unit vectors: the nearest by Euclidean distance have the largest dot products.
+            block = pooled_qs[start : start + 32] @ pooled_refs.T
+            candidates = block.topk(m, dim=1).indices
             rows = torch.arange(start, start + len(block)).repeat_interleave(m)
             aligned = dtw(qs[rows], refs[candidates.reshape(-1)]).double().numpy()
             out[rows.numpy(), candidates.reshape(-1).numpy()] = aligned
         return out
+
+    def _coarse_references(self, references: npt.NDArray[Any], frames: torch.Tensor) -> torch.Tensor:
+        """The references' coarse sequences, computed once per references array (a gallery's, between changes).
+
+        :meth:`Gallery.add` and :meth:`Gallery.remove` replace the gallery's array, so a changed gallery is pooled
+        again; with 100,000 references, pooling them for every query would cost more than the whole search.
+        """
+        cached = self._coarse_cache
+        if cached is not None and cached[0] is references and cached[1] == self.shortlist_segments:
+            return cached[2]
+        pooled = coarse_sequences(frames, self.shortlist_segments)
+        self._coarse_cache = (references, self.shortlist_segments, pooled)
+        return pooled
 
     def _nearest(self, embeddings: npt.ArrayLike, k: int, backend: Backend) -> list[list[tuple[str, float]]]:
         if self.run.net.frame_dim is None:

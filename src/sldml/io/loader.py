@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -61,6 +62,75 @@ class LoadReport:
         }
 
 
+@dataclass(frozen=True)
+class FileOutcome:
+    """What one file of a folder gave.
+
+    Attributes:
+        path: The file.
+        format: The format that claims it (``None``: no format does, the file is ignored).
+        sequences: What it holds, when it was read.
+        reason: Why it could not be read (it is skipped), else ``None``.
+    """
+
+    path: Path
+    format: str | None
+    sequences: list[Sequence] = field(default_factory=list)
+    reason: str | None = None
+
+
+def list_files(root: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every file below a folder with its status, in sorted path order (the order a folder is read in).
+
+    Symbolic links to files are listed (and followed by the status); folders behind symbolic links are not
+    entered; links that lead nowhere or loop are left out (as :meth:`pathlib.Path.is_file` does).
+
+    Raises:
+        DataError: If a folder cannot be listed (its files would silently be missing).
+    """
+    found: list[tuple[tuple[str, ...], Path, os.stat_result]] = []
+    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        folder, parts = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as err:
+            raise DataError(
+                folder, f"cannot list the folder ({err.strerror or err}); its files would be missed"
+            ) from None
+        for entry in entries:
+            here = (*parts, entry.name)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), here))
+                elif entry.is_file():
+                    found.append((here, Path(entry.path), entry.stat()))
+            except OSError:  # a link that loops or leads nowhere, a file removed while listed: not a file
+                continue
+    found.sort(key=lambda item: item[0])
+    return [(path, stat) for _, path, stat in found]
+
+
+def read_file(file: Path, inside: Path, formats: Collection[str] | None = None) -> FileOutcome:
+    """Read one file of a folder as :func:`load_folder` does (its format, or why it is skipped or ignored).
+
+    Args:
+        file: The file.
+        inside: The folder's resolved path: a symbolic link that leads outside it is not read.
+        formats: Read only files of these formats; others come back unread with their format (``None``: all).
+    """
+    fmt = detect_format(file)
+    if fmt is None or (formats is not None and fmt.name not in formats):
+        return FileOutcome(file, fmt.name if fmt else None)
+    if not file.resolve().is_relative_to(inside):
+        reason = f"{file}: a symbolic link to a file outside the dataset folder {inside}; not read"
+        return FileOutcome(file, fmt.name, reason=reason)
+    try:
+        return FileOutcome(file, fmt.name, read_as(fmt, file))
+    except DataError as err:
+        return FileOutcome(file, fmt.name, reason=str(err))
+
+
 def load_folder(path: str | Path, formats: Collection[str] | None = None) -> LoadReport:
     """Read every data file under a folder.
 
@@ -92,17 +162,12 @@ def load_folder(path: str | Path, formats: Collection[str] | None = None) -> Loa
         report.skipped.extend(Skipped(p, r) for p, r in skipped)
         return report
     inside = root.resolve()
-    for file in sorted(p for p in root.rglob("*") if p.is_file()):
-        fmt = detect_format(file)
-        if fmt is None or (formats is not None and fmt.name not in formats):
+    for file, _ in list_files(root):
+        outcome = read_file(file, inside, formats)
+        if outcome.format is None or (formats is not None and outcome.format not in formats):
             report.ignored.append(str(file))
-            continue
-        if not file.resolve().is_relative_to(inside):
-            reason = f"{file}: a symbolic link to a file outside the dataset folder {inside}; not read"
-            report.skipped.append(Skipped(str(file), reason))
-            continue
-        try:
-            report.sequences.extend(read_as(fmt, file))
-        except DataError as err:
-            report.skipped.append(Skipped(str(file), str(err)))
+        elif outcome.reason is not None:
+            report.skipped.append(Skipped(str(file), outcome.reason))
+        else:
+            report.sequences.extend(outcome.sequences)
     return report

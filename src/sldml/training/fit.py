@@ -30,7 +30,8 @@ def loader(split: OneShotSplit, classes: list[str], config: Config) -> DataLoade
     Raises:
         ConfigError: If the auxiliary classes cannot fill a batch of at least 2.
     """
-    targets = [classes.index(class_label(s)) for s in split.auxiliary]
+    position = {name: i for i, name in enumerate(classes)}
+    targets = [position[class_label(s)] for s in split.auxiliary]
     dataset = SignalImageDataset(split.auxiliary, config.preprocess, targets, config.augment)
     m = config.train.m_per_class
     # MPerClassSampler fills a batch with m samples of each of batch/m classes: with few auxiliary
