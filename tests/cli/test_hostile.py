@@ -44,6 +44,7 @@ def test_every_hostile_input_gives_one_line_and_changes_nothing(untrained: tuple
     run, query = untrained
     cases = build(tmp_path / "corpus", run, query)
     assert len(cases) >= 60
+    runs_before = set(Path("runs").glob("*")) if Path("runs").is_dir() else set()
     problems = []
     for case in cases:
         before = snapshot(case.folder) if case.folder else None
@@ -65,6 +66,8 @@ def test_every_hostile_input_gives_one_line_and_changes_nothing(untrained: tuple
             problems.append(f"{case.name}: {'; '.join(failed)}\n   {shown.strip()[:300]}")
     assert not problems, f"{len(problems)} of {len(cases)} cases failed:\n" + "\n".join(problems)
     assert not (tmp_path / "corpus" / "configs" / "pwned").exists()  # the !!python tag never ran
+    runs_after = set(Path("runs").glob("*")) if Path("runs").is_dir() else set()
+    assert runs_after == runs_before  # a refused training leaves no (empty) run folder behind
 
 
 @pytest.mark.slow

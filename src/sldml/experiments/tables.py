@@ -244,6 +244,7 @@ def run_experiment(
                 config = load_config(
                     experiment.config,
                     [
+                        f"data.cache={root / 'cache'}",  # one parsed-data cache for every cell (any override wins)
                         *experiment.overrides,
                         *cell.overrides,
                         *method.overrides,

@@ -149,6 +149,10 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
         trainer, net, throughput = fit(config, split, classes, run_dir, tuple(spec["image_shape"]), spec["layout"])
     except Interrupted as err:
         raise Interrupted(f"{err}; {run_dir} is an unfinished run (no {FINISHED}), delete it or train again") from None
+    except Exception:
+        if made_here and not any(run_dir.iterdir()):  # refused before anything was written: leave no empty run
+            run_dir.rmdir()
+        raise
     finally:
         if made_here:  # the worker processes have started by now; a later run must not reuse this folder
             os.environ.pop(_RUN_DIR_ENV, None)
