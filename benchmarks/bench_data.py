@@ -1,4 +1,4 @@
-"""Speed of the data layer: synthetic generation, reading UTD-MHAD and NTU files, compact images.
+"""Speed of the data layer: synthetic and procedural generation, reading UTD-MHAD and NTU files, compact images.
 
 Run: .venv/bin/python benchmarks/bench_data.py   (records benchmarks/results/data.{json,md})
 """
@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from record import record
 
 import sldml
-from sldml.io import load_folder, read
+from sldml.io import load_folder, procedural, read
 from sldml.io.synthetic import generate
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -40,6 +41,19 @@ def main() -> None:
             "items per s": round(len(seqs) / seconds),
         }
     )
+    for classes, modalities in ((1000, ("skeleton",)), (200, ("skeleton", "inertial"))):
+        seconds, made = best_of(1, lambda c=classes, m=modalities: procedural.generate(c, 10, modalities=m))
+        skeletons = [s for s in made if s.modality == "skeleton"]
+        size = f"{np.mean([s.data.nbytes for s in skeletons]) / 1024:.0f} KB"
+        rows.append(
+            {
+                "task": f"generate procedural {classes} classes x 10, {' + '.join(modalities)} "
+                f"({size} and {np.mean([s.frames for s in skeletons]):.0f} frames a skeleton)",
+                "items": len(made),
+                "seconds": round(seconds, 3),
+                "items per s": round(len(made) / seconds),
+            }
+        )
     skeleton = [s for s in seqs if s.modality == "skeleton"]
     seconds, _ = best_of(3, lambda: [sldml.represent(s, "compact", width=64) for s in skeleton])
     rows.append(

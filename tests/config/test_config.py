@@ -76,7 +76,7 @@ def test_registries_check_their_names_before_anything_runs() -> None:
         check_config(load_config("default", ["evaluate.baselines=[knn]"]))
     with pytest.raises(ConfigError, match=r"data.path='/x' is given but data.dataset=synthetic reads no files"):
         check_config(load_config("aligned", ["data.path=/x"]))
-    with pytest.raises(ConfigError, match=r"data.dataset='kinetics'; valid: synthetic, folder, .*ntu.*utd_mhad"):
+    with pytest.raises(ConfigError, match=r"data.dataset='kinetics'; valid: synthetic, procedural, folder, .*ntu.*utd_mhad"):
         check_config(load_config("default", ["data.dataset=kinetics"]))
     with pytest.raises(ConfigError, match=r"model.options: backbone 'resnet18' has no option norm; valid: stem"):
         check_config(load_config("default", ["model.options.norm=unit"]))

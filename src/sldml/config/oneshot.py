@@ -26,11 +26,15 @@ class DataConfig:
     """Where the samples come from.
 
     Attributes:
-        dataset: ``synthetic`` (built in, reads no files), ``folder`` (every file any reader claims, or a
-            ``manifest.csv``), or a registered file format (``utd_mhad``, ``ntu``, ``simitate``, ...: only the files
-            of that format); see :func:`sldml.datasets.list_datasets`.
-        path: The dataset folder (not used for ``synthetic``).
+        dataset: ``synthetic`` (built in, reads no files), ``procedural`` (generated action classes, reads no
+            files), ``folder`` (every file any reader claims, or a ``manifest.csv``), or a registered file format
+            (``utd_mhad``, ``ntu``, ``simitate``, ...: only the files of that format); see
+            :func:`sldml.datasets.list_datasets`.
+        path: The dataset folder (not used for the generated datasets).
         modality: Which samples to use: ``skeleton``, ``inertial`` (or any modality a folder declares).
+        layout: Convert every skeleton to this layout through the common body (:func:`sldml.bodies.convert`), e.g.
+            ``kinect_v1`` to read HDM05's ``cmu31`` motion capture with a network trained on Kinect v1 skeletons;
+            ``None``: as read.
         synthetic_classes: Actions of the synthetic dataset.
         synthetic_subjects: Subjects of the synthetic dataset.
         synthetic_trials: Trials of the synthetic dataset.
@@ -40,6 +44,16 @@ class DataConfig:
         synthetic_elevation: Camera elevation (degrees) of those views.
         synthetic_mirror: Mirror those views left-right.
         synthetic_proportions: Spread of the synthetic subjects' body proportions (0: all alike).
+        procedural_classes: Classes of the procedural dataset (:mod:`sldml.io.procedural`): class ids 1 ... N,
+            class ``k`` the same whatever N is.
+        procedural_samples: Samples per procedural class (subjects 1 ... n; sample 1 is the usual reference).
+        procedural_seed: Seed of the procedural dataset (another seed: other classes).
+        procedural_body: Spread of the procedural samples' body size and proportions.
+        procedural_tempo: Spread of their duration, and strength of their time warp.
+        procedural_view: Their camera azimuth within +-this many degrees (elevation within a third of it).
+        procedural_noise: Largest standard deviation of their joint noise (m); the IMU's noise scales with it.
+        procedural_dropout: Chance per joint of a frozen (dropped) stretch, and of a jittered one.
+        procedural_style: How differently each sample performs its class (amplitudes +-style, timing).
     """
 
     dataset: str = "synthetic"
@@ -53,6 +67,16 @@ class DataConfig:
     synthetic_elevation: float = ranged(0.0, at_least=-89, at_most=89)
     synthetic_mirror: bool = False
     synthetic_proportions: float = ranged(0.0, at_least=0, below=1)
+    layout: str | None = None
+    procedural_classes: int = ranged(100, at_least=1)
+    procedural_samples: int = ranged(10, at_least=1)
+    procedural_seed: int = ranged(0, at_least=0)
+    procedural_body: float = ranged(0.15, at_least=0, at_most=0.5)
+    procedural_tempo: float = ranged(0.3, at_least=0, at_most=0.9)
+    procedural_view: float = ranged(30.0, at_least=0, at_most=180)
+    procedural_noise: float = ranged(0.01, at_least=0, at_most=0.1)
+    procedural_dropout: float = ranged(0.02, at_least=0, at_most=0.5)
+    procedural_style: float = ranged(0.1, at_least=0, at_most=0.5)
 
 
 @dataclass
