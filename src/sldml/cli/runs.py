@@ -58,6 +58,8 @@ def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
             )
         console.print(results_table(f"{results.protocol}: one-shot, {results.queries} queries", results))
         speed = f"{results.train_samples_per_s} training samples/s, " if results.trained else "not trained, "
+        if results.init:
+            speed = f"started from {results.init}, {speed}"
         console.print(f"{speed}{results.wall_time_s} s; run folder {run_dir}")
 
 

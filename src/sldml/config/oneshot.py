@@ -144,6 +144,10 @@ class ModelConfig:
             skeletons only) or ``lstm`` (the S-LSTM's recurrent encoder over the image's columns).
         pretrained: ``none``, ``imagenet`` (torchvision's weights, if on disk) or a path to a state dict; only
             for backbones that take pretrained weights (``resnet18``).
+        init: ``none``, or a finished run folder to start from (e.g. one pre-trained on procedural classes): its
+            ``model.safetensors`` weights, all but the classifier, which is new since the classes differ. The run's
+            backbone, options, embedding and hidden sizes, preprocessing and input (layout, image shape) must be
+            this config's (:mod:`sldml.runs.initial`). With it, ``train.epochs=0`` evaluates that network as it is.
         embedding_dim: Size of the embedding.
         hidden_dim: Hidden layer of the 2-layer MLP embedder.
         options: The backbone's own parameters, by name (:func:`sldml.models.backbone_options` lists them with
@@ -156,6 +160,7 @@ class ModelConfig:
 
     backbone: str = "resnet18"
     pretrained: str = "none"
+    init: str = "none"
     embedding_dim: int = ranged(128, at_least=2)
     hidden_dim: int = ranged(256, at_least=1)
     options: dict[str, Any] = field(default_factory=dict)
@@ -208,7 +213,7 @@ class TrainConfig:
 
     Attributes:
         epochs: Epochs (0 only with a backbone that is a metric before training, ``frames``: the run is then the
-            non-learned aligned metric).
+            non-learned aligned metric; or with ``model.init``: the run evaluates the network it starts from).
         batch_size: Samples per batch.
         m_per_class: Samples per class in a batch (MPerClassSampler).
         seed: Seed of everything (weights, sampling, augmentation).
