@@ -126,3 +126,30 @@ def test_an_evaluation_only_run_of_a_network_started_from_a_run(tmp_path: Path) 
     assert np.load(out / "embeddings.npz")["query_embeddings"].shape[0] == 18
     loaded = load_run(out)  # a run with no training classes loads back, without a classifier
     assert loaded.classes == [] and loaded.net.classifier is None
+
+
+@pytest.mark.slow
+def test_pre_train_on_procedural_classes_then_start_a_real_run_from_it(tmp_path: Path) -> None:
+    common = ["train.progress=false", "model.options.kernel=3", f"output_dir={tmp_path}", "evaluate.baselines=[]"]
+    pretrain = load_config(
+        "pretrain-aligned",
+        [*common, "data.procedural_classes=23", "data.procedural_samples=3", "train.epochs=1", "name=pre"],
+    )
+    run = train(pretrain)
+    assert run is not None
+    results = json.loads((run / "results.json").read_text())
+    assert results["references"] == 20 and len(results["auxiliary_classes"]) == 3  # classes 1-20 held out
+    learned = load_file(str(run / "model.safetensors"))["backbone.residual.weight"]
+    assert learned.abs().max() > 0  # the residual starts at zero: it trained
+    protocol = tmp_path / "last-2.yaml"
+    protocol.write_text("name: last-2\ndataset: synthetic\nevaluation: [5, 6]\n")
+    started = train(
+        load_config(
+            "pretrain-aligned",
+            [*common, f"model.init={run}", "train.epochs=0", "data.dataset=synthetic", f"protocol={protocol}"],
+        ),
+        SKELETONS,
+    )
+    assert started is not None
+    torch.testing.assert_close(load_file(str(started / "model.safetensors"))["backbone.residual.weight"], learned)
+    assert json.loads((started / "results.json").read_text())["init"] == str(run)

@@ -164,10 +164,12 @@ def action_class(seed: int, class_id: int) -> ActionClass:
     count = int(rng.choice([1, 2, 3], p=[0.4, 0.4, 0.2]))
     kinds = rng.choice(len(PRIMITIVES), size=count, replace=False, p=WEIGHTS / WEIGHTS.sum())
     if count == 1 or rng.random() < 0.5:  # one after another, windows overlapping by up to 10 %
-        cuts = np.sort(rng.uniform(0.3, 0.7, size=count - 1)) if count > 1 else np.array([])
-        if count == 3:
-            cuts = np.array([uniform(rng, 0.28, 0.38), uniform(rng, 0.62, 0.72)])
-        edges = np.concatenate([[0.0], cuts, [1.0]])
+        cuts: list[float] = []
+        if count == 2:
+            cuts = [uniform(rng, 0.3, 0.7)]
+        elif count == 3:
+            cuts = [uniform(rng, 0.28, 0.38), uniform(rng, 0.62, 0.72)]
+        edges = [0.0, *cuts, 1.0]
         windows = [(max(0.0, edges[i] - 0.05), min(1.0, edges[i + 1] + 0.05)) for i in range(count)]
     else:  # together, each over most of the action
         windows = [(uniform(rng, 0.0, 0.25), uniform(rng, 0.75, 1.0)) for _ in range(count)]
