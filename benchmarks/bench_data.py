@@ -5,6 +5,7 @@ Run: .venv/bin/python benchmarks/bench_data.py   (records benchmarks/results/dat
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ def best_of(repeats: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]  # other work on the machine slows every row alike
     rows: list[dict[str, Any]] = []
     seconds, seqs = best_of(3, lambda: generate(n_classes=20, n_subjects=8, n_trials=4))
     rows.append(
@@ -86,7 +88,13 @@ def main() -> None:
                 "items per s": round(len(ntu) / seconds),
             }
         )
-    record("data", "Data layer speed", rows, "Best of 2-3 runs, wall time, one process.")
+    record(
+        "data",
+        "Data layer speed",
+        rows,
+        f"Best of 2-3 runs (procedural: one), wall time, one process; load average {load:.1f} when it started "
+        f"({os.cpu_count()} cores).",
+    )
 
 
 if __name__ == "__main__":

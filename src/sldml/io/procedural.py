@@ -28,8 +28,8 @@ the forearm's angular velocity (deg/s), with UTD-MHAD's axes (x along the forear
 arm reads x = -1 g). Labels are ``procedural_00001`` ..., class ids 1 ... N; sample ``j`` is subject ``j``,
 trial 1, so the usual reference rule ``{subject: 1, trial: 1}`` picks each class's first sample.
 
-Speed and memory (``benchmarks/bench_data.py``): about 1 ms per skeleton sample on one core; a skeleton sample
-of about 100 frames holds 24 KB (float32), so 10,000 classes x 10 samples are about 2.4 GB of sequences.
+Speed and memory (``benchmarks/results/data.md``): 2-4 ms per skeleton sample in one process on a 2-core CPU; a
+skeleton sample of 139 frames on average holds 33 KB (float32), so 10,000 classes x 10 samples are about 3.3 GB.
 """
 
 from __future__ import annotations
