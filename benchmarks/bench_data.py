@@ -1,19 +1,21 @@
-"""Speed of the data layer: synthetic generation, reading UTD-MHAD and NTU files, compact images.
+"""Speed of the data layer: synthetic and procedural generation, reading UTD-MHAD and NTU files, compact images.
 
 Run: .venv/bin/python benchmarks/bench_data.py   (records benchmarks/results/data.{json,md})
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from record import record
 
 import sldml
-from sldml.io import load_folder, read
+from sldml.io import load_folder, procedural, read
 from sldml.io.synthetic import generate
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -30,6 +32,7 @@ def best_of(repeats: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]  # other work on the machine slows every row alike
     rows: list[dict[str, Any]] = []
     seconds, seqs = best_of(3, lambda: generate(n_classes=20, n_subjects=8, n_trials=4))
     rows.append(
@@ -40,6 +43,19 @@ def main() -> None:
             "items per s": round(len(seqs) / seconds),
         }
     )
+    for classes, modalities in ((1000, ("skeleton",)), (200, ("skeleton", "inertial"))):
+        seconds, made = best_of(1, lambda c=classes, m=modalities: procedural.generate(c, 10, modalities=m))
+        skeletons = [s for s in made if s.modality == "skeleton"]
+        size = f"{np.mean([s.data.nbytes for s in skeletons]) / 1024:.0f} KB"
+        rows.append(
+            {
+                "task": f"generate procedural {classes} classes x 10, {' + '.join(modalities)} "
+                f"({size} and {np.mean([s.frames for s in skeletons]):.0f} frames a skeleton)",
+                "items": len(made),
+                "seconds": round(seconds, 3),
+                "items per s": round(len(made) / seconds),
+            }
+        )
     skeleton = [s for s in seqs if s.modality == "skeleton"]
     seconds, _ = best_of(3, lambda: [sldml.represent(s, "compact", width=64) for s in skeleton])
     rows.append(
@@ -72,7 +88,13 @@ def main() -> None:
                 "items per s": round(len(ntu) / seconds),
             }
         )
-    record("data", "Data layer speed", rows, "Best of 2-3 runs, wall time, one process.")
+    record(
+        "data",
+        "Data layer speed",
+        rows,
+        f"Best of 2-3 runs (procedural: one), wall time, one process; load average {load:.1f} when it started "
+        f"({os.cpu_count()} cores).",
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 from sldml import transforms
 from sldml.errors import ConfigError, DataError, SldmlError
 from sldml.io import LoadReport, Skipped, list_formats, load_folder, read
+from sldml.io.procedural import generate as generate_procedural
 from sldml.io.synthetic import generate as generate_synthetic
 from sldml.layouts import Layout, get_layout, list_layouts
 from sldml.representations import decode_compact, encode_compact, list_representations, represent
@@ -70,6 +71,7 @@ __all__ = [
     "embed_texts",
     "encode_compact",
     "evaluate_run",
+    "generate_procedural",
     "generate_synthetic",
     "get_layout",
     "list_formats",

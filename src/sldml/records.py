@@ -158,6 +158,7 @@ class OneShotResults(Record):
         versions: Versions of the packages the result depends on.
         selection: For a run chosen on the auxiliary classes (:mod:`sldml.experiments.auto`): every candidate's
             validation score and the choice.
+        init: The run folder the network started from (``model.init``), empty when it started anew.
     """
 
     method: str
@@ -179,6 +180,7 @@ class OneShotResults(Record):
     skipped_files: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     selection: dict[str, Any] | None = None
+    init: str = ""
 
     @property
     def trained(self) -> bool:
@@ -187,7 +189,12 @@ class OneShotResults(Record):
 
     @property
     def label(self) -> str:
-        """The method as a result row names it: ``<method>, learned`` or ``<method>, not trained``."""
+        """The method as a result row names it: ``<method>, learned`` or ``<method>, not trained``.
+
+        A network started from another run (``init``) is ``pre-trained + fine-tuned`` or ``pre-trained only``.
+        """
+        if self.init:
+            return f"{self.method}, pre-trained {'+ fine-tuned' if self.trained else 'only'}"
         return f"{self.method}, {'learned' if self.trained else 'not trained'}"
 
 

@@ -321,7 +321,7 @@ def _runs(root: Path, run: Path, gallery: Path, query: Path) -> list[Case]:
             "legacy-classes-type",
             text("classes.json", '{"a": 1}'),
             True,
-            r"classes\.json: expected a non-empty JSON list",
+            r"classes\.json: expected a JSON list of class names",
         ),
         ("legacy-config", text("config.yaml", "model: {backbone: frames\n"), True, r"config\.yaml: not valid YAML"),
         ("legacy-config-key", text("config.yaml", "trainer: 3\n"), True, r"config\.yaml: not a valid run config"),

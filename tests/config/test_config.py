@@ -76,7 +76,9 @@ def test_registries_check_their_names_before_anything_runs() -> None:
         check_config(load_config("default", ["evaluate.baselines=[knn]"]))
     with pytest.raises(ConfigError, match=r"data.path='/x' is given but data.dataset=synthetic reads no files"):
         check_config(load_config("aligned", ["data.path=/x"]))
-    with pytest.raises(ConfigError, match=r"data.dataset='kinetics'; valid: synthetic, folder, .*ntu.*utd_mhad"):
+    with pytest.raises(
+        ConfigError, match=r"data.dataset='kinetics'; valid: synthetic, procedural, folder, .*ntu.*utd_mhad"
+    ):
         check_config(load_config("default", ["data.dataset=kinetics"]))
     with pytest.raises(ConfigError, match=r"model.options: backbone 'resnet18' has no option norm; valid: stem"):
         check_config(load_config("default", ["model.options.norm=unit"]))
@@ -115,6 +117,8 @@ def test_config_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config file .*missing.yaml not found"):
         load_config(str(tmp_path / "missing.yaml"))
     with pytest.raises(
-        ConfigError, match=r"neither a file nor a shipped config; shipped: aligned, auto, default, demo, paper"
+        ConfigError,
+        match=r"neither a file nor a shipped config; shipped: aligned, auto, default, demo, paper, pretrain-aligned, "
+        r"pretrain-image",
     ):
         load_config("fancy")

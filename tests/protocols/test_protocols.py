@@ -7,7 +7,7 @@ import pytest
 
 from sldml.errors import ConfigError
 from sldml.io.synthetic import generate
-from sldml.protocols import load_protocol, named_protocols, protocol_from_dict
+from sldml.protocols import load_protocol, named_protocols, protocol_from_dict, protocol_to_dict
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +164,27 @@ def test_a_one_shot_protocol_runs_on_hdm05_from_a_yaml_file(hdm05_dir: Path, tmp
     takes = {"lieDownFloor": 20, "rotateArmsBothBackward1Reps": 16, "sneak2StepsLStart": 16, "squat1Reps": 52}
     assert results.references == 5 and results.queries == sum(takes.values()) + 14 - 5  # throwBasketball: 14
     assert len(results.auxiliary_classes) == 6 and 0.2 < results.model.top1 <= 1.0  # chance is 0.2
+
+
+def test_auxiliary_none_makes_every_class_novel(synthetic) -> None:
+    protocol = protocol_from_dict({"name": "all", "dataset": "synthetic", "evaluation": "1-6", "auxiliary": "none"})
+    split = protocol.split(synthetic)
+    assert split.auxiliary == [] and [s.class_id for s in split.references] == [1, 2, 3, 4, 5, 6]
+    assert len(split.queries) == 6 * 5
+    assert protocol_from_dict(protocol_to_dict(protocol)) == protocol
+    with pytest.raises(ConfigError, match=r"protocol t: no auxiliary \(training\) samples"):  # only when said so
+        protocol_from_dict({"name": "t", "dataset": "synthetic", "evaluation": "1-6"}).split(synthetic)
+    with pytest.raises(ConfigError, match=r"'auxiliary: none' with auxiliary classes to train on"):
+        protocol_from_dict({"name": "x", "dataset": "s", "evaluation": [1], "auxiliary": "none", "auxiliary_count": 2})
+
+
+def test_all_novel_and_pretraining_protocols(utd_dir: Path) -> None:
+    from sldml.io import load_folder
+
+    utd = load_protocol("utd-mhad-27")
+    skeletons = [s for s in load_folder(utd_dir, ["utd_mhad"]).sequences if s.modality == "skeleton"]
+    split = utd.split(skeletons)
+    assert len(split.references) == 27 and len(split.queries) == 861 - 27 and not split.auxiliary
+    pretrain = load_protocol("procedural-pretrain")
+    assert pretrain.evaluation == tuple(range(1, 21)) and pretrain.auxiliary is None
+    assert len(load_protocol("hdm05-11").evaluation) == 11

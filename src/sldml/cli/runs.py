@@ -58,6 +58,8 @@ def train(config: ConfigArg, overrides: OverridesArg = None) -> None:
             )
         console.print(results_table(f"{results.protocol}: one-shot, {results.queries} queries", results))
         speed = f"{results.train_samples_per_s} training samples/s, " if results.trained else "not trained, "
+        if results.init:
+            speed = f"started from {results.init}, {speed}"
         console.print(f"{speed}{results.wall_time_s} s; run folder {run_dir}")
 
 
@@ -118,9 +120,9 @@ def splits(
 def demo(
     output: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs"),
     epochs: Annotated[int, typer.Option(help="Training epochs of the SL-DML image model.")] = 12,
-    aligned_epochs: Annotated[int, typer.Option(help="Training epochs of the time-aligned metric.")] = 4,
+    aligned_epochs: Annotated[int, typer.Option(help="Training epochs of the time-aligned metric.")] = 1,
 ) -> None:
-    """Train on built-in synthetic actions, then recognise 5 held-out actions from one example each."""
+    """Train on 8 procedural actions, then recognise 20 new actions from one example each."""
     with user_errors("running the demo"):
         from sldml.experiments.demo import INTRODUCTION, demo_configs, run_demo
 
@@ -132,10 +134,12 @@ def demo(
         if runs is None:  # a DDP worker process: the first process reports
             return
         results = [r for _, r in runs]
-        console.print(results_table(f"one-shot recognition of 5 novel actions, {results[0].queries} queries", *results))
+        novel = results[0].references
+        title = f"one-shot recognition of {novel} novel actions, {results[0].queries} queries"
+        console.print(results_table(title, *results))
         console.print(
-            f"chance is 20.0 %. Run folders {', '.join(str(r) for r, _ in runs)} (model, checkpoints, results.json, "
-            f"embeddings); total {time.perf_counter() - start:.0f} s"
+            f"chance is {100 / novel:.1f} %. Run folders {', '.join(str(r) for r, _ in runs)} (model, checkpoints, "
+            f"results.json, embeddings); total {time.perf_counter() - start:.0f} s"
         )
 
 

@@ -26,11 +26,15 @@ class DataConfig:
     """Where the samples come from.
 
     Attributes:
-        dataset: ``synthetic`` (built in, reads no files), ``folder`` (every file any reader claims, or a
-            ``manifest.csv``), or a registered file format (``utd_mhad``, ``ntu``, ``simitate``, ...: only the files
-            of that format); see :func:`sldml.datasets.list_datasets`.
-        path: The dataset folder (not used for ``synthetic``).
+        dataset: ``synthetic`` (built in, reads no files), ``procedural`` (generated action classes, reads no
+            files), ``folder`` (every file any reader claims, or a ``manifest.csv``), or a registered file format
+            (``utd_mhad``, ``ntu``, ``simitate``, ...: only the files of that format); see
+            :func:`sldml.datasets.list_datasets`.
+        path: The dataset folder (not used for the generated datasets).
         modality: Which samples to use: ``skeleton``, ``inertial`` (or any modality a folder declares).
+        layout: Convert every skeleton to this layout through the common body (:func:`sldml.bodies.convert`), e.g.
+            ``kinect_v1`` to read HDM05's ``cmu31`` motion capture with a network trained on Kinect v1 skeletons;
+            ``None``: as read.
         synthetic_classes: Actions of the synthetic dataset.
         synthetic_subjects: Subjects of the synthetic dataset.
         synthetic_trials: Trials of the synthetic dataset.
@@ -45,6 +49,16 @@ class DataConfig:
             one inside the data). The first load of a folder parses it into the cache; later loads memory-map it.
         cache_workers: Processes that parse a folder's files when its cache is built (0: one per core).
         cache_min_files: Folders with fewer files are read directly, without a cache.
+        procedural_classes: Classes of the procedural dataset (:mod:`sldml.io.procedural`): class ids 1 ... N,
+            class ``k`` the same whatever N is.
+        procedural_samples: Samples per procedural class (subjects 1 ... n; sample 1 is the usual reference).
+        procedural_seed: Seed of the procedural dataset (another seed: other classes).
+        procedural_body: Spread of the procedural samples' body size and proportions.
+        procedural_tempo: Spread of their duration, and strength of their time warp.
+        procedural_view: Their camera azimuth within +-this many degrees (elevation within a third of it).
+        procedural_noise: Largest standard deviation of their joint noise (m); the IMU's noise scales with it.
+        procedural_dropout: Chance per joint of a frozen (dropped) stretch, and of a jittered one.
+        procedural_style: How differently each sample performs its class (amplitudes +-style, timing).
     """
 
     dataset: str = "synthetic"
@@ -61,6 +75,16 @@ class DataConfig:
     synthetic_elevation: float = ranged(0.0, at_least=-89, at_most=89)
     synthetic_mirror: bool = False
     synthetic_proportions: float = ranged(0.0, at_least=0, below=1)
+    layout: str | None = None
+    procedural_classes: int = ranged(100, at_least=1)
+    procedural_samples: int = ranged(10, at_least=1)
+    procedural_seed: int = ranged(0, at_least=0)
+    procedural_body: float = ranged(0.15, at_least=0, at_most=0.5)
+    procedural_tempo: float = ranged(0.3, at_least=0, at_most=0.9)
+    procedural_view: float = ranged(30.0, at_least=0, at_most=180)
+    procedural_noise: float = ranged(0.01, at_least=0, at_most=0.1)
+    procedural_dropout: float = ranged(0.02, at_least=0, at_most=0.5)
+    procedural_style: float = ranged(0.1, at_least=0, at_most=0.5)
 
 
 @dataclass
@@ -128,6 +152,10 @@ class ModelConfig:
             skeletons only) or ``lstm`` (the S-LSTM's recurrent encoder over the image's columns).
         pretrained: ``none``, ``imagenet`` (torchvision's weights, if on disk) or a path to a state dict; only
             for backbones that take pretrained weights (``resnet18``).
+        init: ``none``, or a finished run folder to start from (e.g. one pre-trained on procedural classes): its
+            ``model.safetensors`` weights, all but the classifier, which is new since the classes differ. The run's
+            backbone, options, embedding and hidden sizes, preprocessing and input (layout, image shape) must be
+            this config's (:mod:`sldml.runs.initial`). With it, ``train.epochs=0`` evaluates that network as it is.
         embedding_dim: Size of the embedding.
         hidden_dim: Hidden layer of the 2-layer MLP embedder.
         options: The backbone's own parameters, by name (:func:`sldml.models.backbone_options` lists them with
@@ -140,6 +168,7 @@ class ModelConfig:
 
     backbone: str = "resnet18"
     pretrained: str = "none"
+    init: str = "none"
     embedding_dim: int = ranged(128, at_least=2)
     hidden_dim: int = ranged(256, at_least=1)
     options: dict[str, Any] = field(default_factory=dict)
@@ -192,7 +221,7 @@ class TrainConfig:
 
     Attributes:
         epochs: Epochs (0 only with a backbone that is a metric before training, ``frames``: the run is then the
-            non-learned aligned metric).
+            non-learned aligned metric; or with ``model.init``: the run evaluates the network it starts from).
         batch_size: Samples per batch.
         m_per_class: Samples per class in a batch (MPerClassSampler).
         seed: Seed of everything (weights, sampling, augmentation).

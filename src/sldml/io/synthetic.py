@@ -1,11 +1,12 @@
 """The built-in synthetic dataset: seeded skeleton actions in the Kinect v1 layout, plus a wrist IMU.
 
-It is the default data of ``sldml demo`` and of the fast tests, so that every code path runs without
-a download. A small forward-kinematics body (pelvis, spine, head, two arms and two legs with the 20
-Kinect v1 joints) is driven by joint-angle curves: each action is a set of keyframed or oscillating
-angle curves over a phase from 0 to 1, interpolated smoothly (PCHIP). Simulated subjects differ in
-body size, speed, movement amplitude, timing (a monotone time warp and idle frames before and after),
-facing direction, position in front of the camera and sensor noise; each trial varies them a little.
+It is the data of the fast tests, so that every code path runs without a download. A small forward-kinematics
+body (pelvis, spine, head, two arms and two legs with the 20 Kinect v1 joints; :mod:`sldml.io._body`, shared
+with the procedural generator :mod:`sldml.io.procedural`) is driven by joint-angle curves: each action is a
+set of keyframed or oscillating angle curves over a phase from 0 to 1, interpolated smoothly (PCHIP).
+Simulated subjects differ in body size, speed, movement amplitude, timing (a monotone time warp and idle
+frames before and after), facing direction, position in front of the camera and sensor noise; each trial
+varies them a little.
 
 The IMU is worn on the right wrist, as UTD-MHAD's is for most actions. Its accelerometer is the
 second derivative of the wrist trajectory plus gravity, expressed in the forearm's frame (in g); its
@@ -15,8 +16,8 @@ gyroscope is the angular velocity of the forearm's orientation (in deg/s). Skele
 Generation is deterministic: a (seed, subject, action, trial) tuple always gives the same sample,
 whatever else is generated alongside it.
 
-The module is long (about 490 lines) because it is one thing: the body, its joint angles, the 20 actions'
-angle curves, the camera and the IMU are defined together so that each action reads as one table of curves.
+The body, the camera and the IMU live in :mod:`sldml.io._body`; this module holds the 23 actions' angle curves,
+the subjects and the trials, so that each action reads as one table of curves.
 """
 
 from __future__ import annotations
@@ -27,17 +28,39 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.interpolate import PchipInterpolator
-from scipy.spatial.transform import Rotation
 
 from sldml.errors import ConfigError
+from sldml.io._body import (
+    GRAVITY,
+    IMU_RATE_HZ,
+    SKELETON_RATE_HZ,
+    Placement,
+    View,
+    body_proportions,
+    camera,
+    envelope,
+    facing,
+    imu,
+    pose,
+    smootherstep,
+)
 from sldml.layouts import IMU6, KINECT_V1
 from sldml.sequence import Sequence
 
+__all__ = [
+    "ACTIONS",
+    "GRAVITY",
+    "IMU_RATE_HZ",
+    "SKELETON_RATE_HZ",
+    "SubjectStyle",
+    "View",
+    "body_proportions",
+    "generate",
+    "list_actions",
+]
+
 Array = npt.NDArray[np.float64]
 Curve = Callable[[Array], Array]
-SKELETON_RATE_HZ = 30.0
-IMU_RATE_HZ = 50.0
-GRAVITY = 9.81
 
 # Rest pose, in degrees. Arm angles: flexion raises the arm forward, abduction sideways (outwards).
 _REST = {"r_sh_abd": 8.0, "l_sh_abd": 8.0, "r_el_flex": 12.0, "l_el_flex": 12.0}
@@ -74,17 +97,6 @@ def _hold(value: float, rise: float = 0.2) -> Curve:
     return _keys((0, 0), (rise, value), (1 - rise, value), (1, 0))
 
 
-def _smootherstep(x: Array) -> Array:
-    """0 -> 1 with zero first and second derivative at both ends (no acceleration spikes)."""
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * x * (x * (6 * x - 15) + 10)
-
-
-def _envelope(phase: Array) -> Array:
-    """Smooth 0 -> 1 -> 0 window with a flat middle."""
-    return _smootherstep(phase / 0.2) * _smootherstep((1 - phase) / 0.2)
-
-
 def _half(x: Array) -> Array:
     """The positive half of a wave, squared so that its slope is continuous."""
     return np.maximum(0.0, x) ** 2
@@ -92,12 +104,12 @@ def _half(x: Array) -> Array:
 
 def _osc(amplitude: float, cycles: float, offset: float = 0.0, shift: float = 0.0) -> Curve:
     """An oscillation inside the envelope: offset + amplitude * sin(2 pi cycles phase + shift)."""
-    return lambda p: _envelope(p) * (offset + amplitude * np.sin(2 * np.pi * cycles * p + shift))
+    return lambda p: envelope(p) * (offset + amplitude * np.sin(2 * np.pi * cycles * p + shift))
 
 
 def _pulses(amplitude: float, cycles: float, offset: float = 0.0) -> Curve:
     """Repeated 0 -> amplitude -> 0 pulses inside the envelope (punches, curls, jacks)."""
-    return lambda p: _envelope(p) * (offset + amplitude * (0.5 - 0.5 * np.cos(2 * np.pi * cycles * p)))
+    return lambda p: envelope(p) * (offset + amplitude * (0.5 - 0.5 * np.cos(2 * np.pi * cycles * p)))
 
 
 def _mirror(action: dict[str, Curve]) -> dict[str, Curve]:
@@ -112,22 +124,22 @@ def _mirror(action: dict[str, Curve]) -> dict[str, Curve]:
 
 def _walk(cycles: float, hip: float, knee: float, elbow: float, jump: float) -> dict[str, Curve]:
     return {
-        "r_hip_flex": lambda p: _envelope(p) * hip * _half(np.sin(2 * np.pi * cycles * p)),
-        "l_hip_flex": lambda p: _envelope(p) * hip * _half(-np.sin(2 * np.pi * cycles * p)),
-        "r_knee": lambda p: _envelope(p) * knee * _half(np.sin(2 * np.pi * cycles * p)),
-        "l_knee": lambda p: _envelope(p) * knee * _half(-np.sin(2 * np.pi * cycles * p)),
+        "r_hip_flex": lambda p: envelope(p) * hip * _half(np.sin(2 * np.pi * cycles * p)),
+        "l_hip_flex": lambda p: envelope(p) * hip * _half(-np.sin(2 * np.pi * cycles * p)),
+        "r_knee": lambda p: envelope(p) * knee * _half(np.sin(2 * np.pi * cycles * p)),
+        "l_knee": lambda p: envelope(p) * knee * _half(-np.sin(2 * np.pi * cycles * p)),
         "r_sh_flex": _osc(-25, cycles),
         "l_sh_flex": _osc(25, cycles),
         "r_el_flex": _hold(elbow),
         "l_el_flex": _hold(elbow),
-        "jump": lambda p: _envelope(p) * jump * np.sin(2 * np.pi * cycles * p) ** 2,
+        "jump": lambda p: envelope(p) * jump * np.sin(2 * np.pi * cycles * p) ** 2,
     }
 
 
 _WAVE_RIGHT = {"r_sh_abd": _hold(135), "r_el_abd": _osc(30, 2, offset=10), "r_el_flex": _hold(10)}
 _PUNCH_RIGHT = {
     "r_sh_flex": _hold(85),
-    "r_el_flex": lambda p: _envelope(p) * (110 - 105 * _half(np.sin(2 * np.pi * 2 * p))),
+    "r_el_flex": lambda p: envelope(p) * (110 - 105 * _half(np.sin(2 * np.pi * 2 * p))),
 }
 _KICK_RIGHT = {
     "r_hip_flex": _keys((0, 0), (0.3, 40), (0.5, 75), (0.7, 40), (1, 0)),
@@ -186,7 +198,7 @@ ACTIONS: dict[str, dict[str, Curve]] = {
         "l_sh_abd": _pulses(150, 2),
         "r_hip_abd": _pulses(18, 2),
         "l_hip_abd": _pulses(18, 2),
-        "jump": lambda p: _envelope(p) * 0.08 * np.sin(2 * np.pi * 2 * p) ** 2,
+        "jump": lambda p: envelope(p) * 0.08 * np.sin(2 * np.pi * 2 * p) ** 2,
     },
     "bow": {"torso_pitch": _hold(65, 0.3)},
     "hands_up": {"r_sh_flex": _hold(170, 0.3), "l_sh_flex": _hold(170, 0.3)},
@@ -199,8 +211,8 @@ ACTIONS: dict[str, dict[str, Curve]] = {
     "push": {
         "r_sh_flex": _hold(85),
         "l_sh_flex": _hold(85),
-        "r_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
-        "l_el_flex": lambda p: _envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
+        "r_el_flex": lambda p: envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
+        "l_el_flex": lambda p: envelope(p) * (110 - 100 * (0.5 - 0.5 * np.cos(2 * np.pi * 2 * p))),
     },
     "walk_in_place": _walk(3, 35, 55, 15, 0.0),
     "jog_in_place": _walk(4, 55, 100, 85, 0.04),
@@ -250,105 +262,10 @@ class SubjectStyle:
             rest_abd=rng.uniform(4, 14),
         )
 
-
-# Segment lengths (m) of a 1.0-size body.
-_SEGMENTS = {
-    "torso": 0.50,
-    "neck": 0.22,
-    "shoulder": 0.18,
-    "upper": 0.29,
-    "fore": 0.26,
-    "hand": 0.08,
-    "hip": 0.09,
-    "thigh": 0.43,
-    "shin": 0.42,
-}
-
-
-def _limb(flex: Array, abd: Array, side: float) -> Array:
-    """Limb rotation (T, 3, 3), whose columns are the limb's own frame.
-
-    The limb hangs along -y at 0 and swings forward (+z) with flexion, outwards (``side`` * x) with abduction.
-    """
-    return _pitch(-np.asarray(flex)) @ _roll(side * np.asarray(abd))
-
-
-def _down(rotation: Array) -> Array:
-    """The direction (T, 3) a limb with this rotation points in."""
-    return -rotation[:, :, 1]
-
-
-def _roll(deg: Array) -> Array:
-    """Rotation about z (turns -y towards +x for positive angles)."""
-    t = np.deg2rad(deg)
-    c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
-    return np.stack([np.stack([c, -s, z], -1), np.stack([s, c, z], -1), np.stack([z, z, o], -1)], -2)
-
-
-def _yaw(deg: Array) -> Array:
-    t = np.deg2rad(deg)
-    c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
-    return np.stack([np.stack([c, z, s], -1), np.stack([z, o, z], -1), np.stack([-s, z, c], -1)], -2)
-
-
-def _pitch(deg: Array) -> Array:
-    """Rotation about x that tips the upper body forward (towards +z) for positive angles."""
-    t = np.deg2rad(deg)
-    c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
-    return np.stack([np.stack([o, z, z], -1), np.stack([z, c, -s], -1), np.stack([z, s, c], -1)], -2)
-
-
-def _pose(angles: dict[str, Array], size: float, proportions: dict[str, float] | None = None) -> tuple[Array, Array]:
-    """Forward kinematics of one body.
-
-    Args:
-        angles: Joint-angle curves.
-        size: Factor on every segment length.
-        proportions: Further factors on some segments (keys of ``_SEGMENTS``), e.g. longer arms.
-
-    Returns:
-        Joint positions (T, 20, 3) in the body frame (x right, y up, z forward) with the feet on the
-        ground at y = 0, and the right forearm's rotation (T, 3, 3) in that frame.
-    """
-    seg = {k: v * size * (proportions or {}).get(k, 1.0) for k, v in _SEGMENTS.items()}
-    n = len(angles["jump"])
-    torso = _yaw(angles["torso_yaw"]) @ _pitch(angles["torso_pitch"])
-
-    def up(v: Iterable[float]) -> Array:  # a torso-relative offset, rotated with the torso
-        return np.asarray(np.einsum("tij,j->ti", torso, np.asarray(list(v))), dtype=np.float64)
-
-    joints = np.zeros((n, 20, 3))
-    names = {name: i for i, name in enumerate(KINECT_V1.names)}
-    joints[:, names["spine"]] = up((0, 0.45 * seg["torso"], 0))
-    joints[:, names["shoulder_center"]] = up((0, seg["torso"], 0))
-    joints[:, names["head"]] = up((0, seg["torso"] + seg["neck"], 0))
-    for prefix, side in (("right", 1.0), ("left", -1.0)):
-        s = prefix[0]
-        shoulder = up((side * seg["shoulder"], seg["torso"] - 0.03, 0))
-        upper = _down(torso @ _limb(angles[f"{s}_sh_flex"], angles[f"{s}_sh_abd"], side))
-        forearm = torso @ _limb(
-            angles[f"{s}_sh_flex"] + angles[f"{s}_el_flex"], angles[f"{s}_sh_abd"] + angles[f"{s}_el_abd"], side
-        )
-        fore = _down(forearm)
-        if prefix == "right":
-            right_forearm = forearm
-        joints[:, names[f"{prefix}_shoulder"]] = shoulder
-        joints[:, names[f"{prefix}_elbow"]] = shoulder + seg["upper"] * upper
-        joints[:, names[f"{prefix}_wrist"]] = joints[:, names[f"{prefix}_elbow"]] + seg["fore"] * fore
-        joints[:, names[f"{prefix}_hand"]] = joints[:, names[f"{prefix}_wrist"]] + seg["hand"] * fore
-        hip = np.array([side * seg["hip"], -0.05, 0.0])
-        thigh = _down(_limb(angles[f"{s}_hip_flex"], angles[f"{s}_hip_abd"], side))
-        shin = _down(_limb(angles[f"{s}_hip_flex"] - angles[f"{s}_knee"], angles[f"{s}_hip_abd"], side))
-        joints[:, names[f"{prefix}_hip"]] = hip
-        joints[:, names[f"{prefix}_knee"]] = hip + seg["thigh"] * thigh
-        joints[:, names[f"{prefix}_ankle"]] = joints[:, names[f"{prefix}_knee"]] + seg["shin"] * shin
-        joints[:, names[f"{prefix}_foot"]] = joints[:, names[f"{prefix}_ankle"]] + np.array([0, -0.04, 0.1]) * size
-    # The lower ankle stands on the ground (0.08 m ankle height); jumps lift the whole body. A soft
-    # minimum (2 cm scale) hands the weight from one foot to the other without a jolt.
-    ankles = joints[:, [names["right_ankle"], names["left_ankle"]], 1]
-    lowest = -0.02 * np.logaddexp(-ankles[:, 0] / 0.02, -ankles[:, 1] / 0.02)
-    joints[..., 1] += (0.08 * size - lowest + angles["jump"])[:, None]
-    return joints, right_forearm
+    @property
+    def placement(self) -> Placement:
+        """Where the subject stands in front of the camera."""
+        return Placement(self.x, self.depth, self.floor)
 
 
 def _angles(action: str, phase: Array, amplitude: float) -> dict[str, Array]:
@@ -374,95 +291,8 @@ class _Trial:
 def _phase(times: Array, trial: _Trial) -> Array:
     """Phase in [0, 1] at the given times: idle, a monotone time-warped action, idle."""
     active = trial.duration_s
-    u = _smootherstep((times - trial.idle_before) / active)  # starts and stops at rest
+    u = smootherstep((times - trial.idle_before) / active)  # starts and stops at rest
     return np.asarray(np.clip(u + trial.warp * np.sin(2 * np.pi * u) / (2 * np.pi), 0.0, 1.0), dtype=np.float64)
-
-
-def _facing(style_deg: float) -> Array:
-    """Body frame to camera frame rotation: the subject faces the camera (turned 180 deg about y)."""
-    rotation: Array = _yaw(np.array([style_deg + 180.0]))[0]
-    return rotation
-
-
-@dataclass(frozen=True)
-class View:
-    """A camera view of the synthetic subjects.
-
-    Attributes:
-        azimuth_deg: The camera moved this far around the subject (counter-clockwise seen from above); 0 is the
-            dataset's usual frontal view, 90 a side view.
-        elevation_deg: The camera raised this far, looking down at the subject (about the pelvis).
-        distance_m: Distance to the camera (``None``: each subject's own, 2.4-3.2 m).
-        mirror: Mirror the image left-right (a flipped video: left and right joints swap sides).
-    """
-
-    azimuth_deg: float = 0.0
-    elevation_deg: float = 0.0
-    distance_m: float | None = None
-    mirror: bool = False
-
-    def meta(self) -> dict[str, object]:
-        """What a sample records of its view (``view`` is the azimuth in whole degrees)."""
-        out: dict[str, object] = {"view": round(self.azimuth_deg)}
-        if self.elevation_deg:
-            out["elevation"] = round(self.elevation_deg)
-        if self.mirror:
-            out["mirror"] = 1
-        return out
-
-
-def _camera(joints: Array, style: SubjectStyle, facing_deg: float, view: View | None = None) -> Array:
-    """Joint positions from the body frame to the camera frame (x, y up, z = depth), seen from ``view``."""
-    if view is None:
-        moved: Array = joints @ _facing(facing_deg).T + np.array([style.x, style.floor, style.depth])
-        return moved
-    turned = joints @ _facing(facing_deg + view.azimuth_deg).T
-    pivot = np.array([0.0, 1.0, 0.0])  # about pelvis height: the camera looks down at the body's middle
-    tilted = (turned - pivot) @ _pitch(np.array([-view.elevation_deg]))[0].T + pivot
-    depth = style.depth if view.distance_m is None else view.distance_m
-    placed: Array = tilted + np.array([style.x, style.floor, depth])
-    if view.mirror:
-        placed[..., 0] *= -1.0
-    return placed
-
-
-def body_proportions(seed: int, subject: int, spread: float) -> dict[str, float]:
-    """One subject's segment factors (arms, legs, torso, shoulder and hip width), each in [1 - spread, 1 + spread].
-
-    Drawn from a stream of their own, so that ``spread`` = 0 leaves the dataset exactly as it was.
-    """
-    if spread <= 0:
-        return {}
-    rng = np.random.default_rng([seed, subject, 7919])
-    arm, leg, torso, width = rng.uniform(1 - spread, 1 + spread, size=4)
-    return {
-        "upper": arm,
-        "fore": arm,
-        "hand": arm,
-        "thigh": leg,
-        "shin": leg,
-        "torso": torso,
-        "neck": torso,
-        "shoulder": width,
-        "hip": width,
-    }
-
-
-def _imu(wrist: Array, frame: Array, dt: float) -> Array:
-    """A wrist IMU: acc (g) and gyro (deg/s) in the sensor frame.
-
-    Args:
-        wrist: (T, 3) wrist positions in the camera frame (m).
-        frame: (T, 3, 3) camera-from-sensor rotations (the forearm's frame).
-        dt: Sample period (s).
-    """
-    accel = np.gradient(np.gradient(wrist, dt, axis=0), dt, axis=0)
-    specific = accel + np.array([0.0, GRAVITY, 0.0])  # an accelerometer at rest reads +1 g upwards
-    acc = np.einsum("tji,tj->ti", frame, specific) / GRAVITY
-    step = Rotation.from_matrix(np.einsum("tji,tjk->tik", frame[:-1], frame[1:]))
-    gyro = np.rad2deg(step.as_rotvec() / dt)
-    gyro = np.concatenate([gyro, gyro[-1:]], axis=0)
-    return np.concatenate([acc, gyro], axis=1)
 
 
 def generate(
@@ -555,11 +385,11 @@ def _sample(
         angles = _angles(action, _phase(times, spec), spec.amplitude)
         for key, value in rest.items():
             angles[key] += value - _REST[key]
-        body, forearm = _pose(angles, style.size, shape)
-        joints = _camera(body, style, spec.facing_deg)
+        body, forearm = pose(angles, style.size, shape)
+        joints = camera(body, style.placement, spec.facing_deg)
         if modality == "skeleton" and views is not None:
             for number, view in enumerate(views):
-                seen = _camera(body, style, spec.facing_deg, view)
+                seen = camera(body, style.placement, spec.facing_deg, view)
                 jitter = np.random.default_rng([*seed_key, 0, number]).normal(0, style.noise_m, size=seen.shape)
                 tag = f"_v{round(view.azimuth_deg)}" + (f"e{round(view.elevation_deg)}" if view.elevation_deg else "")
                 tag += "m" if view.mirror else ""
@@ -582,7 +412,7 @@ def _sample(
             out.append(Sequence(data=data, layout=KINECT_V1.name, rate_hz=rate, modality="skeleton", **common))  # type: ignore[arg-type]
         else:
             wrist = joints[:, KINECT_V1.index("right_wrist")]
-            imu = _imu(wrist, _facing(spec.facing_deg) @ forearm, 1.0 / rate)
-            imu += noise.normal(0, 1, size=imu.shape) * np.array([0.02, 0.02, 0.02, 2.0, 2.0, 2.0])
-            out.append(Sequence(data=imu, layout=IMU6.name, rate_hz=rate, modality="inertial", **common))  # type: ignore[arg-type]
+            imu_data = imu(wrist, facing(spec.facing_deg) @ forearm, 1.0 / rate)
+            imu_data += noise.normal(0, 1, size=imu_data.shape) * np.array([0.02, 0.02, 0.02, 2.0, 2.0, 2.0])
+            out.append(Sequence(data=imu_data, layout=IMU6.name, rate_hz=rate, modality="inertial", **common))  # type: ignore[arg-type]
     return out

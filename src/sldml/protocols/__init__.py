@@ -5,7 +5,7 @@ A protocol is a YAML file::
     name: utd-mhad-23-4
     dataset: utd_mhad
     evaluation: [24, 25, 26, 27]     # novel classes: class ids (ints) or labels (strings)
-    auxiliary: rest                   # or an explicit list; "rest" = every other class in the data
+    auxiliary: rest                   # or an explicit list; "rest" = every other class in the data; "none"
     exclude: []                       # classes used nowhere (optional)
     reference:                        # rules; the first rule whose `classes` covers a class applies
       - {subject: 1, trial: 1}        # fields: classes ("1-60" or a list), subject, trial, first, or any metadata
@@ -22,9 +22,11 @@ Where a paper leaves class subsets unsaid, a protocol can draw them, seeded and 
 ``auxiliary_count: N`` keeps N of the auxiliary classes, ``evaluation_random: N`` adds N classes to the novel
 ones, both drawn with ``seed`` (default 0) from the classes the data holds. ``auxiliary: all`` trains on every
 class, the novel ones included: only for inter-sensor protocols, where training and evaluation use
-different modalities (``evaluate.modality``). Protocols shipped with sldml live beside this file; any other
-path works too. :meth:`Protocol.random_variants` draws protocols with the same number of novel classes at
-random, since one class split is a noisy estimate.
+different modalities (``evaluate.modality``). ``auxiliary: none`` trains on nothing: every class is novel, for a
+network that needs no training on the data (``train.epochs=0``: one pre-trained elsewhere, ``model.init``, or a
+metric untrained), such as all 27 UTD-MHAD actions recognised from one example each (``utd-mhad-27``).
+Protocols shipped with sldml live beside this file; any other path works too. :meth:`Protocol.random_variants`
+draws protocols with the same number of novel classes at random, since one class split is a noisy estimate.
 
 About 340 lines, one thing: the protocol's data model, its rules, its YAML form in both directions.
 """
@@ -140,6 +142,7 @@ class Protocol:
     exclude: tuple[ClassKey, ...] = ()
     reference: tuple[ReferenceRule, ...] = (ReferenceRule(subject=1, trial=1),)
     auxiliary_all: bool = False
+    auxiliary_none: bool = False
     auxiliary_count: int | None = None
     evaluation_random: int = 0
     seed: int = 0
@@ -161,6 +164,8 @@ class Protocol:
             raise ConfigError(f"protocol {self.name}: excluded class(es) {sorted(excluded, key=str)} are also used")
         if not self.reference:
             raise ConfigError(f"protocol {self.name}: 'reference' lists no rule")
+        if self.auxiliary_none and (self.auxiliary or self.auxiliary_all or self.auxiliary_count is not None):
+            raise ConfigError(f"protocol {self.name}: 'auxiliary: none' with auxiliary classes to train on")
 
     @property
     def by_id(self) -> bool:
@@ -239,6 +244,8 @@ class Protocol:
                 by_class[key].append(seq)
             if key in self.exclude:
                 continue
+            if self.auxiliary_none:
+                continue
             if self.auxiliary_all or (key not in novel and (aux_classes is None or key in aux_classes)):
                 auxiliary.append(seq)
         references: list[Sequence] = []
@@ -260,7 +267,7 @@ class Protocol:
                 )
             references.append(matching[0])
             queries.extend(s for s in samples if s is not matching[0] and _selects(self.queries, s))
-        if not auxiliary:
+        if not auxiliary and not self.auxiliary_none:
             raise ConfigError(f"protocol {self.name}: no auxiliary (training) samples in the data")
         return OneShotSplit(auxiliary, references, queries)
 
@@ -341,8 +348,11 @@ def protocol_from_dict(tree: dict[str, Any], source: str = "<dict>") -> Protocol
         name=str(tree["name"]),
         dataset=str(tree["dataset"]),
         evaluation=_parse_classes(tree["evaluation"], f"protocol {source}: evaluation"),
-        auxiliary=None if auxiliary in ("rest", "all") else _parse_classes(auxiliary, f"protocol {source}: auxiliary"),
+        auxiliary=None
+        if auxiliary in ("rest", "all", "none")
+        else _parse_classes(auxiliary, f"protocol {source}: auxiliary"),
         auxiliary_all=auxiliary == "all",
+        auxiliary_none=auxiliary == "none",
         auxiliary_count=_optional_count(tree, "auxiliary_count", source),
         evaluation_random=_optional_count(tree, "evaluation_random", source) or 0,
         seed=_optional_count(tree, "seed", source) or 0,
@@ -371,7 +381,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
             fields["classes"] = list(fields["classes"])
         fields.update({name: _plain(values) for name, values in rule.where})
         rules.append(fields)
-    auxiliary: Any = "all" if protocol.auxiliary_all else "rest"
+    auxiliary: Any = "all" if protocol.auxiliary_all else "none" if protocol.auxiliary_none else "rest"
     if protocol.auxiliary is not None and not protocol.auxiliary_all:
         auxiliary = list(protocol.auxiliary)
     return {

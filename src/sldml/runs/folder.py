@@ -210,6 +210,48 @@ def load_weights(net: EmbeddingNet, weights: Path) -> None:
         raise ConfigError(f"weights {weights} do not fit the run's model: {str(err).splitlines()[0]}") from None
 
 
+def finished_run(path: str | Path) -> Path:
+    """The run folder of a path (:func:`run_folder`), checked to be a finished run whose files are intact.
+
+    Raises:
+        DataError: If the folder is not a finished run, or one of its files is missing or damaged (naming it).
+    """
+    run_dir = run_folder(path)
+    problem = unfinished_reason(run_dir)
+    if problem is not None:
+        raise DataError(run_dir, f"is not a finished sldml run: {problem}")
+    for required in (CONFIG, CLASSES, PROTOCOL):
+        if not (run_dir / required).is_file():
+            raise DataError(run_dir, f"is not a finished sldml run: {required} is missing")
+    _verify(run_dir)
+    return run_dir
+
+
+def read_run_config(run_dir: Path) -> Config:
+    """A finished run's config (``config.yaml``), validated.
+
+    Raises:
+        DataError: If it is not valid YAML or not a valid config (naming the file).
+    """
+    try:
+        return config_from_dict(_read_yaml(run_dir / CONFIG))
+    except ConfigError as err:
+        raise DataError(run_dir / CONFIG, f"not a valid run config ({err})") from None
+
+
+def read_input_spec(run_dir: Path) -> dict[str, Any]:
+    """A run's ``input.json`` (empty for runs of sldml versions before it existed).
+
+    Raises:
+        DataError: If it is not a mapping with the layout, modality and image shape.
+    """
+    spec = read_json(run_dir / INPUT) or {}
+    shape_ok = isinstance(spec, dict) and all(isinstance(n, int) and n > 0 for n in spec.get("image_shape", []))
+    if not shape_ok or (spec and not isinstance(spec.get("layout"), str)):
+        raise DataError(run_dir / INPUT, "expected a JSON mapping with the layout, modality and image shape")
+    return dict(spec)
+
+
 def load_run(path: str | Path, checkpoint: str = "last") -> Run:
     """Load a run folder (or a checkpoint file inside one).
 
@@ -222,26 +264,15 @@ def load_run(path: str | Path, checkpoint: str = "last") -> Run:
         DataError: If the folder is not a finished run, or one of its files is damaged (naming it).
         ConfigError: If the weights do not fit its config.
     """
-    run_dir = run_folder(path)
-    problem = unfinished_reason(run_dir)
-    if problem is not None:
-        raise DataError(run_dir, f"is not a finished sldml run: {problem}")
-    for required in (CONFIG, CLASSES, PROTOCOL):
-        if not (run_dir / required).is_file():
-            raise DataError(run_dir, f"is not a finished sldml run: {required} is missing")
-    _verify(run_dir)
-    try:
-        config = config_from_dict(_read_yaml(run_dir / CONFIG))
-    except ConfigError as err:
-        raise DataError(run_dir / CONFIG, f"not a valid run config ({err})") from None
+    run_dir = finished_run(path)
+    config = read_run_config(run_dir)
     protocol = protocol_from_dict(_read_yaml(run_dir / PROTOCOL), str(run_dir / PROTOCOL))
     classes = read_json(run_dir / CLASSES)
-    if not (isinstance(classes, list) and classes and all(isinstance(c, str) for c in classes)):
-        raise DataError(run_dir / CLASSES, "expected a non-empty JSON list of class names")
-    spec = read_json(run_dir / INPUT) or {}
-    shape_ok = isinstance(spec, dict) and all(isinstance(n, int) and n > 0 for n in spec.get("image_shape", []))
-    if not shape_ok or (spec and not isinstance(spec.get("layout"), str)):
-        raise DataError(run_dir / INPUT, "expected a JSON mapping with the layout, modality and image shape")
+    if not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)):
+        raise DataError(run_dir / CLASSES, "expected a JSON list of class names")
+    if not classes and config.train.epochs > 0:
+        raise DataError(run_dir / CLASSES, "expected a non-empty JSON list of class names (the run trained)")
+    spec = read_input_spec(run_dir)
     shape = spec.get("image_shape")
     net = build_net(
         config, len(classes), pretrained=False, input_shape=tuple(shape) if shape else None, layout=spec.get("layout")

@@ -19,6 +19,7 @@ from sldml.losses import SLDMLLoss, SoftDTWDistance
 from sldml.models import EmbeddingNet, build_net
 from sldml.protocols import OneShotSplit
 from sldml.runs.folder import BEST, CHECKPOINTS
+from sldml.runs.initial import initialise
 from sldml.sequence import class_label
 from sldml.training.module import SLDMLModule, Throughput
 from sldml.training.trainer import run_trainer
@@ -78,6 +79,7 @@ def fit(
 ) -> tuple[L.Trainer, EmbeddingNet, Throughput]:
     """Build the network, the loss and the Lightning trainer, and train on the split's auxiliary samples.
 
+    The network starts from ``model.init``'s run when one is set (:func:`sldml.runs.initial.initialise`).
     ``callbacks`` run too (e.g. :class:`sldml.training.validation.EpisodeScores`).
 
     Raises:
@@ -86,6 +88,7 @@ def fit(
     L.seed_everything(config.train.seed, workers=True, verbose=False)
     batches = loader(split, classes, config)
     net = build_net(config, len(classes), input_shape=input_shape, layout=layout)
+    initialise(net, config, {"layout": layout, "image_shape": list(input_shape)})
     loss = SLDMLLoss(
         config.loss.alpha,
         config.loss.beta,

@@ -25,8 +25,10 @@ from sldml.protocols import OneShotSplit, Protocol, load_protocol
 from sldml.representations import config_fields, parameters
 from sldml.runs import input_spec, write_calibration, write_run
 from sldml.runs.folder import FINISHED, RESULTS, load_best_weights, mark_finished
+from sldml.runs.initial import check_init, check_input, initialise
 from sldml.sequence import Sequence, class_label
 from sldml.training.fit import fit
+from sldml.training.module import Throughput
 
 # Lightning's DDP launcher starts each worker process by running the same command again; the parent
 # passes the run folder it made through this variable so that all processes write to one folder.
@@ -49,9 +51,10 @@ def check_config(config: Config) -> None:
 
     ``data.dataset`` (the dataset registry), ``preprocess.representation`` and ``preprocess.options`` (the
     representation registry), ``model.backbone``, ``model.options`` and ``model.pretrained`` (the backbone
-    registry), ``evaluate.baselines`` (the baseline registry), and what depends on the backbone's declared
-    output: ``loss.distance=soft_dtw`` needs frame-level output, ``train.epochs=0`` a backbone that is a metric
-    untrained, ``evaluate.checkpoint=best`` at least one epoch.
+    registry), ``evaluate.baselines`` (the baseline registry), ``model.init`` (a finished run of the same network
+    and input: :func:`sldml.runs.initial.check_init`), and what depends on the backbone's declared output:
+    ``loss.distance=soft_dtw`` needs frame-level output, ``train.epochs=0`` a backbone that is a metric untrained
+    or ``model.init``, ``evaluate.checkpoint=best`` at least one epoch.
 
     Raises:
         ConfigError: Naming the key, the value and what is valid.
@@ -72,11 +75,13 @@ def check_config(config: Config) -> None:
             f"loss.distance=soft_dtw compares frame sequences; model.backbone={config.model.backbone} pools time "
             "away (use a frame-level backbone: frames or tcn)"
         )
-    if config.train.epochs == 0 and not backbone.metric_untrained:
+    if config.train.epochs == 0 and not backbone.metric_untrained and config.model.init == "none":
         raise ConfigError(
             f"train.epochs=0 is out of range for model.backbone={config.model.backbone}: an untrained network of it "
-            "is noise; train at least 1 epoch (only backbones that are a metric untrained, such as frames, may skip)"
+            "is noise; train at least 1 epoch (only backbones that are a metric untrained, such as frames, or a "
+            "network started from a trained run with model.init=RUN may skip)"
         )
+    check_init(config)
     if config.train.epochs == 0 and config.evaluate.checkpoint == "best":
         raise ConfigError("evaluate.checkpoint=best needs training (train.epochs >= 1): no checkpoint is written")
 
@@ -141,12 +146,27 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     protocol = protocol.resolve(k for k in keys if k is not None)
     split = one_shot_split(config, protocol, sequences)
     classes = sorted({class_label(s) for s in split.auxiliary})
-    spec = input_spec(split.auxiliary, config)
+    spec = input_spec(split.auxiliary or split.references, config)
+    if not split.auxiliary and config.train.epochs > 0:
+        raise ConfigError(
+            f"protocol {protocol.name} has no auxiliary classes (auxiliary: none): nothing to train on with "
+            f"train.epochs={config.train.epochs}; set train.epochs=0 to evaluate a network that needs no training "
+            "(model.init=RUN, or a backbone that is a metric untrained)"
+        )
     if config.evaluate.modality not in (None, config.data.modality):
         check_transfer(config, split, classes, spec)
+    check_input(config, spec)
     run_dir, made_here = _new_run_dir(config)
+    world_size, steps, throughput = 1, 0, Throughput()
     try:
-        trainer, net, throughput = fit(config, split, classes, run_dir, tuple(spec["image_shape"]), spec["layout"])
+        if split.auxiliary:
+            trainer, net, throughput = fit(config, split, classes, run_dir, tuple(spec["image_shape"]), spec["layout"])
+            if not trainer.is_global_zero:
+                return None
+            world_size, steps = trainer.world_size, trainer.global_step
+        else:  # nothing to train: the network as it starts
+            net = build_net(config, 0, input_shape=tuple(spec["image_shape"]), layout=spec["layout"])
+            initialise(net, config, spec)
     except Interrupted as err:
         raise Interrupted(f"{err}; {run_dir} is an unfinished run (no {FINISHED}), delete it or train again") from None
     except Exception:
@@ -157,8 +177,6 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
         if made_here:  # the worker processes have started by now; a later run must not reuse this folder
             os.environ.pop(_RUN_DIR_ENV, None)
     train_seconds = time.perf_counter() - start
-    if not trainer.is_global_zero:
-        return None
     net = net.cpu()
     write_run(run_dir, config, protocol, classes, spec, net)
     if config.evaluate.checkpoint == "best":
@@ -178,13 +196,14 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     results.auxiliary_classes = classes
     results.checkpoint = config.evaluate.checkpoint
     results.seed = config.train.seed
-    results.world_size = trainer.world_size
-    results.train_steps = trainer.global_step
+    results.world_size = world_size
+    results.train_steps = steps
     results.train_samples_per_s = round(throughput.samples_per_second, 1)
     results.train_seconds = round(train_seconds, 1)
     results.wall_time_s = round(time.perf_counter() - start, 1)
     results.skipped_files = skipped
     results.versions = versions()
+    results.init = "" if config.model.init == "none" else config.model.init
     results.write(run_dir / RESULTS)
     mark_finished(run_dir)
     return run_dir
