@@ -33,9 +33,11 @@ are also extrapolated to 114,480 files (linearly in the files, the 95,400 auxili
 they depend on), marked as such.
 FOLDER and the cache (FOLDER-cache beside it, unless --cache-dir) are deleted at the end unless --keep.
 
-Run: .venv/bin/python benchmarks/bench_ntu_scale.py /big/disk/ntu-standin [--files 114480] [--steps 500]
+Run: .venv/bin/python benchmarks/bench_ntu_scale.py /big/disk/ntu-standin [--files 114480] [--steps 500] [--resume]
      [--workers 2] [--gallery 100000] [--phases synth,parse,...] [--name ntu_scale] [--keep]
 A small check of the script: --files 1500 --steps 30 --name ntu_scale_small_check.
+``--keep`` keeps the stand-in and its cache; ``--resume`` then runs only the phases that ``<name>.json`` does not
+hold yet for the same ``--files`` (e.g. the training phases again with other ``--steps``).
 """
 
 from __future__ import annotations
@@ -695,6 +697,11 @@ def main() -> None:
     parser.add_argument("--phases", default=",".join(PHASES))
     parser.add_argument("--name", default="ntu_scale")
     parser.add_argument("--keep", action="store_true", help="keep the stand-in and its cache")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the phases already recorded in <name>.json for the same --files and run only the others",
+    )
     options = parser.parse_args()
     phases = options.phases.split(",")
     unknown = sorted(set(phases) - set(PHASES))
@@ -720,8 +727,16 @@ def main() -> None:
         "load_average": round(os.getloadavg()[0], 2),
     }
     results: dict[str, Any] = {}
+    earlier = RESULTS / f"{options.name}.json"
+    if options.resume and earlier.exists():
+        recorded = json.loads(earlier.read_text())
+        if recorded.get("n_files") == options.files:
+            results = {k: v for k, v in recorded.get("phases", {}).items() if k in PHASES}
+            print(f"kept from {earlier}: {', '.join(results) or 'nothing'}", flush=True)
     try:
         for name in phases:
+            if name in results:
+                continue
             results[name] = run_phase(name, args)
     finally:
         started["load_average_end"] = round(os.getloadavg()[0], 2)
