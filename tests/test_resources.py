@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sldml.resources import write_text_atomic
+from sldml.errors import Interrupted
+from sldml.resources import removed_on_failure, write_text_atomic
 
 
 def test_an_interrupted_write_leaves_the_previous_file_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,3 +32,21 @@ def test_written_files_follow_the_umask_not_0600(tmp_path: Path) -> None:
         assert write_text_atomic(tmp_path / "private.txt", "x").stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old)
+
+
+def test_removed_on_failure_keeps_a_success_and_removes_a_failure(tmp_path: Path) -> None:
+    kept, failed, stopped = tmp_path / "kept", tmp_path / "failed", tmp_path / "stopped"
+    for folder in (kept, failed, stopped):
+        folder.mkdir()
+        (folder / "part").write_text("x")
+    with removed_on_failure(kept, "writing kept"):
+        pass
+    with pytest.raises(ValueError, match="bad"), removed_on_failure(failed, "writing failed"):
+        raise ValueError("bad")
+    with (
+        pytest.raises(Interrupted, match=r"^writing stopped; nothing kept$"),
+        removed_on_failure(stopped, "writing stopped; nothing kept"),
+    ):
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
+    assert (kept / "part").read_text() == "x"

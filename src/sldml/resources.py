@@ -5,15 +5,17 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import yaml
 
-from sldml.errors import ConfigError
+from sldml.errors import ConfigError, Interrupted
 
 T = TypeVar("T")
 
@@ -152,6 +154,26 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically (see :func:`write_bytes_atomic`)."""
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+@contextmanager
+def removed_on_failure(temporary: Path, stopped: str) -> Iterator[None]:
+    """Delete the temporary folder ``temporary`` if the block fails; Ctrl-C becomes one :class:`Interrupted` line.
+
+    For outputs built in a temporary folder and renamed into place at the end: a failure leaves nothing behind.
+
+    Args:
+        temporary: The folder the block writes into.
+        stopped: What the Ctrl-C message says was stopped (and that nothing was written).
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise Interrupted(stopped) from None
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
 
 
 def new_path(path: str | Path) -> Path:

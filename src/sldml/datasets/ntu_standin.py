@@ -45,8 +45,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sldml.bodies import convert
-from sldml.errors import ConfigError, DataError, Interrupted
+from sldml.errors import ConfigError, DataError
 from sldml.io.synthetic import View, generate, list_actions
+from sldml.resources import removed_on_failure
 from sldml.sequence import Sequence
 
 N_FILES = 114_480
@@ -367,38 +368,36 @@ def write_ntu_standin(
         )
     temporary = target.with_name(f".{target.name}.writing-{uuid.uuid4().hex[:8]}")
     temporary.mkdir()
+    stopped = f"writing the NTU stand-in into {target}; nothing was written there"
     try:
-        _STATE.update(pool=_clip_pool(files, seed), files=files)
-        tasks = [(str(temporary), seed, list(range(a, min(a + _CHUNK, n_files)))) for a in range(0, n_files, _CHUNK)]
-        count = _workers(workers, len(tasks))
-        total = two = frames_total = 0
-        lengths: list[int] = []
-        if count == 1:
-            results = map(_write_chunk, tasks)
-            for written, pairs, frames, counts in results:
-                total, two, frames_total = total + written, two + pairs, frames_total + frames
-                lengths += counts
-                if advance:
-                    advance(len(counts))
-        else:
-            with multiprocessing.get_context("fork").Pool(count) as workers_pool:
-                for written, pairs, frames, counts in workers_pool.imap(_write_chunk, tasks):
+        with removed_on_failure(temporary, stopped):
+            _STATE.update(pool=_clip_pool(files, seed), files=files)
+            tasks = [
+                (str(temporary), seed, list(range(a, min(a + _CHUNK, n_files)))) for a in range(0, n_files, _CHUNK)
+            ]
+            count = _workers(workers, len(tasks))
+            total = two = frames_total = 0
+            lengths: list[int] = []
+            if count == 1:
+                results = map(_write_chunk, tasks)
+                for written, pairs, frames, counts in results:
                     total, two, frames_total = total + written, two + pairs, frames_total + frames
                     lengths += counts
                     if advance:
                         advance(len(counts))
-        if target.is_dir():
-            for path in temporary.iterdir():
-                os.replace(path, target / path.name)
-            temporary.rmdir()
-        else:
-            os.replace(temporary, target)
-    except KeyboardInterrupt:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise Interrupted(f"writing the NTU stand-in into {target}; nothing was written there") from None
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+            else:
+                with multiprocessing.get_context("fork").Pool(count) as workers_pool:
+                    for written, pairs, frames, counts in workers_pool.imap(_write_chunk, tasks):
+                        total, two, frames_total = total + written, two + pairs, frames_total + frames
+                        lengths += counts
+                        if advance:
+                            advance(len(counts))
+            if target.is_dir():
+                for path in temporary.iterdir():
+                    os.replace(path, target / path.name)
+                temporary.rmdir()
+            else:
+                os.replace(temporary, target)
     finally:
         _STATE.clear()
     return StandinSummary(

@@ -68,7 +68,7 @@ import numpy.typing as npt
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
-from sldml.errors import ConfigError, DataError, Interrupted
+from sldml.errors import ConfigError, DataError
 from sldml.io._cache_files import (
     CACHE_FORMAT,
     CACHE_VERSION,
@@ -86,6 +86,7 @@ from sldml.io._cache_files import (
 )
 from sldml.io.folder import MANIFEST
 from sldml.io.loader import LoadReport, load_folder, read_file
+from sldml.resources import removed_on_failure
 
 MIN_FILES = 200
 """Folders with fewer files are read directly (:func:`load_cached`'s ``min_files``)."""
@@ -237,7 +238,7 @@ def _build(listing: Listing, target: Path, workers: int, progress: bool) -> dict
     temporary = target.with_name(f".{target.name}.building-{uuid.uuid4().hex[:8]}")
     temporary.mkdir()
     start = time.perf_counter()
-    try:
+    with removed_on_failure(temporary, f"parsing {listing.root} into its cache; nothing was written to {target}"):
         writer = Writer(temporary)
         try:
             if listing.manifest():
@@ -267,12 +268,6 @@ def _build(listing: Listing, target: Path, workers: int, progress: bool) -> dict
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(temporary, target)
-    except KeyboardInterrupt:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise Interrupted(f"parsing {listing.root} into its cache; nothing was written to {target}") from None
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return header
 
 
