@@ -91,8 +91,12 @@ class Cell:
 def cells() -> list[Cell]:
     """Every cell: UTD-MHAD 27 and Table IV's skeleton cells, HDM05 11 and 6/5, synthetic cross-view 90."""
     utd = ("data.dataset=utd_mhad", f"data.path={DATASETS / 'UTD-MHAD'}", "data.modality=skeleton")
-    hdm = ("data.dataset=hdm05", f"data.path={DATASETS / 'HDM05-subset'}", "data.modality=mocap")
-    hdm += ("data.layout=kinect_v1",)
+    hdm = (
+        "data.dataset=hdm05",
+        f"data.path={DATASETS / 'HDM05-subset'}",
+        "data.modality=mocap",
+        "data.layout=kinect_v1",
+    )
     out = [Cell("utd 27 all novel", "utd-mhad-27", utd, all_novel=True)]
     for cell in load_experiment("utd-table4").cells:
         if cell.group == "skeleton":
@@ -268,6 +272,18 @@ def main() -> None:
     print((args.results / f"{args.name}.md").read_text())
 
 
+def _pretrained_values(
+    rows: list[dict[str, Any]], model: str, cell: str, ns: list[int]
+) -> list[tuple[float, str, int]]:
+    """(accuracy, mode, N) of every pre-trained row of a model and cell that has a value."""
+    return [
+        (v, mode, n)
+        for mode in ("pre-trained only", "fine-tuned")
+        for n in ns
+        if (v := _value(rows, model, cell, mode, n)) is not None
+    ]
+
+
 def _value(rows: list[dict[str, Any]], model: str, cell: str, mode: str, n: int) -> float | None:
     found = [r["top1"] for r in rows if (r["model"], r["cell"], r["mode"], r["N"]) == (model, cell, mode, n)]
     return found[-1] if found else None
@@ -347,12 +363,7 @@ def targets(report: dict[str, Any], chosen: list[Cell], ns: list[int]) -> list[s
             base.get("dtw_frames", -1.0), base.get("dtw", -1.0), raw.get("dtw_frames", -1.0), raw.get("dtw", -1.0)
         )
         if cell.protocol in ("utd-mhad-27", "utd-mhad-7-20", "utd-mhad-3-24", "hdm05-11", "hdm05-6-5"):
-            found = [
-                (v, mode, n)
-                for mode in ("pre-trained only", "fine-tuned")
-                for n in ns
-                if (v := _value(rows, "aligned", cell.name, mode, n)) is not None
-            ]
+            found = _pretrained_values(rows, "aligned", cell.name, ns)
             if found:
                 best = max(found)
                 at_top = max((f for f in found if f[2] == top), default=best)
@@ -367,12 +378,7 @@ def targets(report: dict[str, Any], chosen: list[Cell], ns: list[int]) -> list[s
                     f"{'reached' if at_top[0] > bar else 'NOT reached'} at N = {top}"
                 )
         if cell.paper is not None:
-            found = [
-                (v, mode, n)
-                for mode in ("pre-trained only", "fine-tuned")
-                for n in ns
-                if (v := _value(rows, "image", cell.name, mode, n)) is not None
-            ]
+            found = _pretrained_values(rows, "image", cell.name, ns)
             if found:
                 best = max(found)
                 out.append(
