@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,20 @@ def test_npy_object_array_is_refused_without_unpickling(tmp_path: Path) -> None:
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(DataError, match=r"obj\.npy: the \.npy array holds Python objects \(pickled data\)"):
         read_array(path)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2,]}",  # numpy's literal_eval: SyntaxError
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), [}",  # numpy's tokenize: TokenError
+    ],
+)
+def test_a_npy_header_numpy_cannot_parse_is_one_data_error(tmp_path: Path, header: str) -> None:
+    """Found by the fuzz test: a mutated header made numpy raise SyntaxError or TokenError, not ValueError."""
+    text = header.encode("latin1")
+    text += b" " * (64 - (10 + len(text) + 1) % 64) + b"\n"
+    path = tmp_path / "take.npy"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + bytes(48))
+    with pytest.raises(DataError, match=r"take\.npy: damaged \.npy header"):
+        read(path)

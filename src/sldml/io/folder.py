@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from tokenize import TokenError
 from typing import Any
 
 import numpy as np
@@ -81,8 +82,9 @@ def _load_npy(path: Path) -> npt.NDArray[Any]:
                 raise DataError(path, f".npy format version {version}; expected 1.0 or 2.0")
             try:
                 shape, _, dtype = readers[version](handle)
-            except ValueError as err:
-                raise DataError(path, f"damaged .npy header ({str(err).splitlines()[0][:80]})") from None
+            except (ValueError, SyntaxError, TokenError) as err:  # numpy parses the header dict with ast / tokenize
+                first = (str(err).splitlines() or [type(err).__name__])[0][:80]
+                raise DataError(path, f"damaged .npy header ({first})") from None
             offset = handle.tell()
     except OSError as err:
         raise DataError(path, f"cannot be read ({err})") from None
@@ -91,8 +93,9 @@ def _load_npy(path: Path) -> npt.NDArray[Any]:
     check_shape(path, "field 'shape' of the .npy header", tuple(shape), dtype.itemsize, size - offset)
     try:
         array: npt.NDArray[Any] = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as err:
-        raise DataError(path, f"not a readable .npy array ({str(err).splitlines()[0][:80]})") from None
+    except (OSError, ValueError, EOFError, SyntaxError, TokenError) as err:
+        first = (str(err).splitlines() or [type(err).__name__])[0][:80]
+        raise DataError(path, f"not a readable .npy array ({first})") from None
     return array
 
 
