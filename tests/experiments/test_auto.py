@@ -9,8 +9,8 @@ import pytest
 
 from sldml.config import load_config
 from sldml.errors import ConfigError
-from sldml.evaluation.episodes import draw_episodes, episode_accuracy
-from sldml.experiments.auto import list_candidates, select_and_train
+from sldml.evaluation.episodes import draw_episodes, episode_accuracy, episode_margin
+from sldml.experiments.auto import best_entry, list_candidates, select_and_train
 from sldml.io.synthetic import generate
 from sldml.protocols import protocol_from_dict
 from sldml.records import OneShotResults
@@ -33,6 +33,33 @@ def test_episodes_are_cross_subject_and_scored_on_the_distance_matrix() -> None:
     assert mean == 0.0
     with pytest.raises(ConfigError, match="at least 2 classes"):
         draw_episodes(["a", "a"], [1, 2], count=3)
+
+
+def test_the_margin_separates_metrics_that_are_equally_accurate() -> None:
+    """Two metrics both 100 % right: the one whose right reference is clearly nearer has the larger margin."""
+    labels = ["a", "a", "b", "b"]
+    episodes = draw_episodes(labels, [1, 2, 1, 2], count=10, way=2, seed=0)
+    clear = np.array([[0, 1, 9, 9], [1, 0, 9, 9], [9, 9, 0, 1], [9, 9, 1, 0]], dtype=float)
+    close = np.array([[0, 4, 5, 5], [4, 0, 5, 5], [5, 5, 0, 4], [5, 5, 4, 0]], dtype=float)
+    assert episode_accuracy(clear, labels, episodes)[0] == episode_accuracy(close, labels, episodes)[0] == 1.0
+    assert episode_margin(clear, labels, episodes) == pytest.approx(0.8)  # (9 - 1) / (9 + 1)
+    assert episode_margin(close, labels, episodes) == pytest.approx(1 / 9)  # (5 - 4) / (5 + 4)
+    assert episode_margin(10 * close, labels, episodes) == pytest.approx(1 / 9)  # free of the metric's scale
+    assert episode_margin(9 - clear, labels, episodes) == -1.0  # the wrong reference at distance 0: (0 - 8) / 8
+    assert episode_margin(np.zeros((4, 4)), labels, episodes) == 0.0  # no distance at all: no margin
+
+
+def test_near_ties_are_decided_by_the_margin_and_exact_ones_by_order() -> None:
+    entries = [
+        {"validation": 1.0, "margin": 0.3},
+        {"validation": 0.995, "margin": 0.6},  # within the tie of the best: its margin wins
+        {"validation": 0.95, "margin": 0.9},  # not a near-tie: its margin does not count
+        {"validation": 1.0, "margin": 0.6},  # same accuracy and margin as entry 1's margin: the earlier one wins
+    ]
+    assert best_entry(entries, 0.01) == 1
+    assert best_entry(entries, 0.0) == 3  # only exact ties with the best
+    assert best_entry(entries, 0.1) == 2
+    assert best_entry([{"validation": 0.5}, {"validation": 0.7}], 0.01) == 1  # old records: no margin
 
 
 def test_episodes_mirror_the_protocols_views() -> None:
@@ -118,7 +145,9 @@ def test_the_choice_never_reads_an_evaluation_class(tmp_path: Path) -> None:
     assert sorted(c for fold in record["folds"] for c in fold) == sorted(s.label for s in generate(7, 1, 1, 0)[::2])
     assert [e["name"] for e in record["candidates"]] == ["dtw-unit", "dtw-none", "dtw-unit-inv", "aligned"]
     chosen = record["candidates"][record["chosen"]]
-    assert chosen["validation"] == max(e["validation"] for e in record["candidates"])
+    assert record["tie"] == 0.01 and record["chosen"] == best_entry(record["candidates"], 0.01)
+    assert chosen["validation"] >= max(e["validation"] for e in record["candidates"]) - 0.01
+    assert all(-1 <= e["margin"] <= 1 for e in record["candidates"])
     assert "test" in OneShotResults.read(first / "results.json").selection["candidates"][record["chosen"]]
 
 

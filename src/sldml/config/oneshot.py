@@ -296,6 +296,9 @@ class SelectConfig:
             with fewer, the folds would leave too few classes to train or to test on, and only the candidates
             that need no training are scored, on episodes over all auxiliary classes.
         epochs: Epoch counts tried for learned candidates (one training per fold, scored after each).
+        tie: Candidates whose validation accuracy is within this of the best (a fraction: 0.01 is one point) are
+            near-ties, decided by their mean relative margin on the same episodes (accuracy saturates on easy data;
+            the margin does not).
         evaluate_all: Also train and evaluate every candidate (at its best validation epoch) on the novel classes,
             for the record of how the choice compares with each (the choice never sees these scores).
         seed: Seed of the folds and the episodes.
@@ -308,6 +311,7 @@ class SelectConfig:
     folds: int = ranged(2, at_least=2)
     min_classes: int = ranged(6, at_least=4)
     epochs: list[int] = ranged_list(lambda: [2, 5, 10], at_least=1, nonempty=True)
+    tie: float = ranged(0.01, at_least=0.0, at_most=1.0)
     evaluate_all: bool = False
     seed: int = ranged(0, at_least=0)
 

@@ -114,3 +114,32 @@ def episode_accuracy(
         nearest = refs[np.argmin(distances[np.ix_(queries, refs)], axis=1)]
         scores.append(float(np.mean(names[nearest] == names[queries])))
     return float(np.mean(scores)), float(np.std(scores))
+
+
+def episode_margin(distances: npt.NDArray[np.floating[Any]], labels: Seq[str], episodes: Seq[Episode]) -> float:
+    """Mean over episodes of the queries' relative margin: how clearly the right reference is the nearest.
+
+    A query's margin is ``(w - r) / (w + r)`` with ``r`` its distance to its own class's reference and ``w`` to
+    the nearest other reference: positive when 1-NN is right, in ``[-1, 1]`` and free of the metric's scale, so
+    that metrics can be compared by it. Unlike accuracy it does not saturate when every query is right, which
+    makes it the tie-break between metrics that are equally accurate on easy episodes.
+
+    Args:
+        distances: (N, N) distances between the samples the episodes index.
+        labels: Class of each of the N samples.
+        episodes: From :func:`draw_episodes` on the same samples.
+    """
+    names = np.asarray(labels)
+    margins = []
+    for episode in episodes:
+        refs = np.asarray(episode.references)
+        queries = np.asarray(episode.queries)
+        block = np.asarray(distances[np.ix_(queries, refs)], dtype=np.float64)
+        own = names[refs][None, :] == names[queries][:, None]
+        right = np.where(own, block, np.inf).min(axis=1)
+        wrong = np.where(own, np.inf, block).min(axis=1)
+        total = right + wrong
+        with np.errstate(invalid="ignore", divide="ignore"):
+            margin = np.where(total > 0, (wrong - right) / np.where(total > 0, total, 1.0), 0.0)
+        margins.append(float(np.mean(np.clip(margin, -1.0, 1.0))))
+    return float(np.mean(margins))

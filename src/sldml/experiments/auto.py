@@ -11,8 +11,11 @@ on others), and a method chosen by looking at evaluation classes is tuned to the
    (:mod:`sldml.evaluation.episodes`; at most ``select.per_class`` samples per class);
 3. scores every candidate on those same episodes: a candidate that needs no training as it is; a learned one
    trained on the other folds' classes, scored after each of ``select.epochs``;
-4. keeps the best mean score (ties go to the earlier, simpler candidate), trains it on every auxiliary class
-   (the usual :func:`sldml.training.train`) and evaluates it once on the novel classes.
+4. keeps the best: among the candidates whose mean accuracy is within ``select.tie`` of the highest (near-ties;
+   on easy data many reach 100 %), the one with the largest mean relative margin
+   (:func:`sldml.evaluation.episodes.episode_margin`: how clearly the right reference is the nearest, which does
+   not saturate), then the earlier, simpler one; trains it on every auxiliary class (the usual
+   :func:`sldml.training.train`) and evaluates it once on the novel classes.
 
 Nothing about the evaluation classes is read before that last step: the selection receives only the auxiliary
 samples. The run's ``results.json`` records every candidate's validation score and the choice (``selection``);
@@ -49,7 +52,7 @@ from sldml.runs.folder import RESULTS
 from sldml.sequence import Sequence, class_label
 from sldml.training import check_config, train
 from sldml.training.fit import fit
-from sldml.training.validation import EpisodeScores, episode_score
+from sldml.training.validation import EpisodeScore, EpisodeScores, episode_score
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ class _Fold:
     episodes: list[Episode]
 
 
-def _score_untrained(config: Config, fold: _Fold) -> tuple[float, float]:
+def _score_untrained(config: Config, fold: _Fold) -> EpisodeScore:
     spec = input_spec(fold.samples, config)
     net = build_net(config, 2, pretrained=False, input_shape=tuple(spec["image_shape"]), layout=spec["layout"])
     return episode_score(net, fold.samples, fold.episodes, config)
@@ -183,7 +186,7 @@ def _score_untrained(config: Config, fold: _Fold) -> tuple[float, float]:
 
 def _score_learned(
     config: Config, auxiliary: list[Sequence], fold: _Fold, epochs: list[int], work: Path
-) -> dict[int, tuple[float, float]]:
+) -> dict[int, EpisodeScore]:
     training = [s for s in auxiliary if class_label(s) not in fold.classes]
     classes = sorted({class_label(s) for s in training})
     spec = input_spec(training, config)
@@ -249,25 +252,30 @@ def select(
         folds.append(_Fold(fold_classes, samples, episodes))
     entries: list[dict[str, Any]] = []
 
-    def add(candidate: Candidate, epochs: int, per_fold: list[tuple[float, float]]) -> None:
-        mean = float(np.mean([m for m, _ in per_fold]))
+    def add(candidate: Candidate, epochs: int, per_fold: list[EpisodeScore]) -> None:
+        mean = float(np.mean([f.accuracy for f in per_fold]))
+        margin = float(np.mean([f.margin for f in per_fold]))
         entries.append(
             {
                 "name": candidate.name,
                 "epochs": epochs,
                 "learned": candidate.learned,
                 "validation": mean,
-                "std": float(np.mean([s for _, s in per_fold])),
-                "per_fold": [m for m, _ in per_fold],
+                "std": float(np.mean([f.std for f in per_fold])),
+                "margin": margin,
+                "per_fold": [f.accuracy for f in per_fold],
             }
         )
-        progress(f"candidate {candidate.name}{f' ({epochs} epochs)' if candidate.learned else ''}: {100 * mean:.1f} %")
+        progress(
+            f"candidate {candidate.name}{f' ({epochs} epochs)' if candidate.learned else ''}: {100 * mean:.1f} % "
+            f"(margin {margin:.3f})"
+        )
 
     for candidate in (c for c in wanted if not c.learned):
         scored = candidate_config(config, candidate, None, None)
         add(candidate, 0, [_score_untrained(scored, fold) for fold in folds])
     untrained = list(entries)
-    base = _CANDIDATES.get(max(untrained, key=lambda e: e["validation"])["name"]) if untrained else None
+    base = _CANDIDATES.get(untrained[best_entry(untrained, config.select.tie)]["name"]) if untrained else None
     learned = [c for c in wanted if c.learned]
     if learned and learned_ok:
         epochs = sorted(set(config.select.epochs))
@@ -278,7 +286,7 @@ def select(
                 add(candidate, epoch, [scores[epoch] for scores in per_epoch])
     if not entries:
         raise ConfigError("select.candidates: nothing to score (only learned candidates, with too few classes)")
-    best = max(range(len(entries)), key=lambda i: (entries[i]["validation"], -i))
+    best = best_entry(entries, config.select.tie)
     return {
         "folds": folds_classes,
         "episodes": config.select.episodes,
@@ -291,10 +299,22 @@ def select(
             f"not scored: {len(classes)} auxiliary classes, fewer than select.min_classes={config.select.min_classes}"
         ),
         "base": base.name if base else None,
+        "tie": config.select.tie,
         "candidates": entries,
         "chosen": best,
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def best_entry(entries: list[dict[str, Any]], tie: float) -> int:
+    """The index of the chosen entry: the largest ``margin`` among those within ``tie`` of the best ``validation``.
+
+    Ties of margin go to the earlier entry (the simpler candidate, the fewer epochs). Entries without a margin
+    (records written before it existed) count as margin 0.
+    """
+    top = max(e["validation"] for e in entries)
+    near = [i for i, e in enumerate(entries) if e["validation"] >= top - tie - 1e-12]
+    return max(near, key=lambda i: (entries[i].get("margin", 0.0), -i))
 
 
 def _describe_roles(protocol: Protocol | None) -> str:
@@ -360,13 +380,15 @@ def select_and_train(
 
 
 def _best_of_each(selection: dict[str, Any]) -> list[int]:
-    """Per candidate name, the index of its entry (epoch count) with the best validation score."""
-    best: dict[str, int] = {}
+    """Per candidate name, the index of its entry (epoch count) the choice's rule prefers (:func:`best_entry`)."""
     entries = selection["candidates"]
-    for index, entry in enumerate(entries):
-        if entry["name"] not in best or entry["validation"] > entries[best[entry["name"]]]["validation"]:
-            best[entry["name"]] = index
-    return list(best.values())
+    tie = selection.get("tie", 0.0)
+    names = list(dict.fromkeys(e["name"] for e in entries))
+    out = []
+    for name in names:
+        indices = [i for i, e in enumerate(entries) if e["name"] == name]
+        out.append(indices[best_entry([entries[i] for i in indices], tie)])
+    return out
 
 
 def _store(run: Path, results: OneShotResults, selection: dict[str, Any], skipped: list[str]) -> None:

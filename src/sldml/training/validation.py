@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import lightning as L
 
 from sldml.config import Config
-from sldml.evaluation.episodes import Episode, episode_accuracy
+from sldml.evaluation.episodes import Episode, episode_accuracy, episode_margin
 from sldml.models import EmbeddingNet
 from sldml.runs import embed, embedding_distances
 from sldml.sequence import Sequence, class_label
 
 
+class EpisodeScore(NamedTuple):
+    """A network's one-shot score over episodes.
+
+    Attributes:
+        accuracy: Mean over episodes of top-1 accuracy.
+        std: Its standard deviation over episodes.
+        margin: Mean relative margin (:func:`sldml.evaluation.episodes.episode_margin`).
+    """
+
+    accuracy: float
+    std: float
+    margin: float
+
+
 def episode_score(
     net: EmbeddingNet, sequences: list[Sequence], episodes: list[Episode], config: Config
-) -> tuple[float, float]:
-    """Mean and std over episodes of a network's one-shot accuracy on ``sequences`` (in evaluation mode)."""
+) -> EpisodeScore:
+    """A network's one-shot accuracy (mean, std) and margin over episodes on ``sequences`` (in evaluation mode)."""
     was_training = net.training
     embeddings = embed(net, sequences, config)
     distances = embedding_distances(net, embeddings, embeddings)
     net.train(was_training)
-    return episode_accuracy(distances, [class_label(s) for s in sequences], episodes)
+    labels = [class_label(s) for s in sequences]
+    return EpisodeScore(*episode_accuracy(distances, labels, episodes), episode_margin(distances, labels, episodes))
 
 
 class EpisodeScores(L.Callback):
@@ -37,7 +53,7 @@ class EpisodeScores(L.Callback):
     def __init__(self, sequences: list[Sequence], episodes: list[Episode], config: Config, epochs: Iterable[int]):
         self.sequences, self.episodes, self.config = sequences, episodes, config
         self.epochs = set(epochs)
-        self.scores: dict[int, tuple[float, float]] = {}
+        self.scores: dict[int, EpisodeScore] = {}
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """Score at the chosen epochs."""
