@@ -250,6 +250,27 @@ def test_random_splits_name_the_trained_model_by_its_backbone_and_epochs(tmp_pat
 
 
 @pytest.mark.slow
+def _signal_state(pid: int) -> str:
+    """The SIGINT state of this process and of a child (dispositions, masks per thread) and the launcher env."""
+    import os
+    import signal
+
+    lines = [
+        f"pytest: SIGINT handler {signal.getsignal(signal.SIGINT)!r}, "
+        f"blocked {sorted(signal.pthread_sigmask(signal.SIG_BLOCK, []))}"
+    ]
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            status = (task / "status").read_text().splitlines()
+        except OSError as err:
+            lines.append(f"task {task.name}: {err}")
+            continue
+        lines.append(f"child task {task.name}: " + " ".join(x for x in status if x.startswith(("Sig", "Shd"))))
+    keys = ("MASTER", "RANK", "WORLD", "PL_", "TORCH", "SLURM", "LOCAL", "OMP", "NODE", "LIGHTNING", "SLDML", "KMP")
+    lines.append("env: " + " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(keys)))
+    return "\n".join(lines)
+
+
 @pytest.mark.xfail(
     reason="known bug, cause open: in full fresh-clone suites (never alone or in a subset) the child ignored both "
     "Ctrl-C and finished its 200 epochs with exit 0; see the 2026-12-01 note",
@@ -270,6 +291,8 @@ def test_ctrl_c_during_training_says_what_stopped_and_leaves_an_unfinished_run(t
     while not list(tmp_path.glob("sldml-*/metrics.csv")) and time.monotonic() < deadline:
         time.sleep(0.5)  # the first epoch has been logged: training is under way
     assert process.poll() is None and list(tmp_path.glob("sldml-*/metrics.csv")), "training did not start in 120 s"
+    diagnosis = _signal_state(process.pid)  # for the known bug: what the child inherited (kept in tmp_path)
+    (tmp_path / "diagnosis.txt").write_text(diagnosis)
     process.send_signal(signal.SIGINT)
     try:
         _, stderr = process.communicate(timeout=120)
@@ -282,9 +305,11 @@ def test_ctrl_c_during_training_says_what_stopped_and_leaves_an_unfinished_run(t
         except subprocess.TimeoutExpired:
             process.kill()
             out, err = process.communicate()
-            pytest.fail(f"still running 240 s after two Ctrl-C; stdout {out[-1000:]!r}; stderr {err[-2000:]!r}")
+            pytest.fail(
+                f"still running 240 s after two Ctrl-C; stdout {out[-1000:]!r}; stderr {err[-2000:]!r}; {diagnosis}"
+            )
     lines = [line for line in stderr.splitlines() if line.startswith(("interrupted", "error", "Traceback"))]
-    assert process.returncode == 130, stderr[-2000:]
+    assert process.returncode == 130, f"{stderr[-2000:]}\n{diagnosis}"
     assert len(lines) == 1 and lines[0].startswith("interrupted: stopped while training default")
     assert "training stopped at epoch" in lines[0] and "is an unfinished run" in lines[0]
     [run] = tmp_path.glob("sldml-*")
