@@ -8,9 +8,10 @@ match probabilities, the most confused classes). No baseline classifier is train
 same folds are in ``siamese_utd.md``.
 
 Run: .venv/bin/python benchmarks/bench_siamese_options.py [VARIANT ...] [--folds subject-1,subject-2]
-[--dataset utd|hdm05]
-Records benchmarks/results/siamese_options[_hdm05][_Nfolds].json / .md (``_Nfolds`` when other folds than the
-default two are given; a variant is tabled only when it has finished every requested fold). Runs in sequence
+[--dataset utd|hdm05] [--suffix _round2]
+Records benchmarks/results/siamese_options[_hdm05][_Nfolds][SUFFIX].json / .md (``_Nfolds`` when other folds than
+the default two are given; a variant is tabled only when it has finished every requested fold; ``--suffix`` keeps
+an earlier record whose runs are gone). Runs in sequence
 (15-40 s a fold and variant on an idle 2-core CPU; minutes when the CPU is shared). A variant's fold finished
 earlier (its folder under runs/siamese-options/) is not trained again.
 """
@@ -55,12 +56,17 @@ VARIANTS: dict[str, list[str]] = {
         "train.validation=true",
         "train.patience=4",
     ],
+    # second round (the classification loss is what helped): vary around it
+    "classify-2layers": ["train.classify_weight=1.0", "model.layers=2"],
+    "classify-strong": ["train.classify_weight=3.0"],
+    "classify-normalised": ["train.classify_weight=1.0", "train.orient=true", "train.scale_body=true"],
+    "classify-long": ["train.classify_weight=1.0", "train.epochs=60"],
 }
 DEFAULT_FOLDS = ["subject-1", "subject-2"]
 KEYS = ("mcc_knn", "mcc_svm", "mcc_best_match", "mcc_topk", "embedding_nn", "pair_balanced")
 
 
-def run(variants: list[str], folds: list[str], dataset: str) -> None:
+def run(variants: list[str], folds: list[str], dataset: str, extra: str = "") -> None:
     """Train every (variant, fold) not finished yet, then record the table."""
     root = Path("runs") / ("siamese-options" if dataset == "utd" else f"siamese-options-{dataset}")
     for name in variants:
@@ -90,6 +96,7 @@ def run(variants: list[str], folds: list[str], dataset: str) -> None:
         rows.append(row)
         details[name] = {fold: r["diagnosis"] | {"final": r["final"]} for fold, r in results.items()}
     suffix = ("" if dataset == "utd" else f"_{dataset}") + ("" if folds == DEFAULT_FOLDS else f"_{len(folds)}folds")
+    suffix += extra
     path = record(
         f"siamese_options{suffix}",
         f"Siamese-LSTM on {dataset}: what each attempt gives (folds {', '.join(folds)}, mean; accuracy %)",
@@ -105,9 +112,10 @@ def run(variants: list[str], folds: list[str], dataset: str) -> None:
 
 
 def main(args: list[str]) -> None:
-    """Parse ``[VARIANT ...] [--folds a,b] [--dataset utd|hdm05]`` and run."""
+    """Parse ``[VARIANT ...] [--folds a,b] [--dataset utd|hdm05] [--suffix S]`` and run."""
     folds = DEFAULT_FOLDS
     dataset = "utd"
+    extra = ""
     names: list[str] = []
     iterator = iter(args)
     for arg in iterator:
@@ -115,12 +123,14 @@ def main(args: list[str]) -> None:
             folds = next(iterator).split(",")
         elif arg == "--dataset":
             dataset = next(iterator)
+        elif arg == "--suffix":
+            extra = next(iterator)
         else:
             names.append(arg)
     unknown = sorted(set(names) - set(VARIANTS)) + ([dataset] if dataset not in DATASETS else [])
     if unknown:
         raise SystemExit(f"unknown variant or dataset {unknown}; variants: {', '.join(VARIANTS)}")
-    run(names or list(VARIANTS), folds, dataset)
+    run(names or list(VARIANTS), folds, dataset, extra)
 
 
 if __name__ == "__main__":
