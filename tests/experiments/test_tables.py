@@ -16,6 +16,7 @@ from sldml.experiments import (
     named_experiments,
     run_experiment_file,
 )
+from sldml.experiments.generalise import write_auto_table
 from sldml.experiments.tables import load_experiment, run_experiment
 from sldml.io.synthetic import generate
 from sldml.protocols import load_protocol
@@ -226,6 +227,14 @@ def test_auto_cells_with_their_own_novel_classes_and_the_choice_table(tmp_path: 
     assert f"| 7/3 | {row['chosen']} | {row['auto']:.1f} |" in text
     assert f"{row['auto'] - row['dtw']:+.1f}" in text
     assert "auto >= 1-NN DTW in" in text and "of 2 cells" in text
+    chosen = selection["candidates"][selection["chosen"]]
+    assert row["margins"][row["chosen"]] == chosen["margin"] and row["tie"] == 0.01
+    assert f"{row['chosen']} {100 * chosen['validation']:.1f} ({chosen['margin']:.3f})" in text
+    assert "(seed 0)" not in text  # one seed: no seed in the labels
+    two_seeds = write_auto_table(load_experiment(str(path)), tmp_path / "out" / "tiny", 2)
+    text = two_seeds.read_text()
+    assert f"| 7/3 (seed 0) | {row['chosen']} |" in text and "| 7/3 (seed 1) | not run |" in text
+    assert f"7/3 (1 seed): auto {row['auto']:.1f}, 1-NN DTW {row['dtw']:.1f}" in text
 
 
 def test_utd_protocols_fit_the_real_dataset(utd_dir: Path) -> None:

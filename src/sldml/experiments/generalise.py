@@ -62,6 +62,12 @@ def auto_rows(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, 
                         (f"{e['name']}@{e['epochs']}" if e["learned"] else e["name"]): 100 * e["validation"]
                         for e in selection.get("candidates", [])
                     },
+                    "margins": {
+                        (f"{e['name']}@{e['epochs']}" if e["learned"] else e["name"]): e["margin"]
+                        for e in selection.get("candidates", [])
+                        if e.get("margin") is not None
+                    },
+                    "tie": selection.get("tie"),
                     "minutes": round((result.wall_time_s or 0.0) / 60, 2),
                     "selection_minutes": round(selection.get("seconds", 0.0) / 60, 2),
                 }
@@ -72,6 +78,8 @@ def auto_rows(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, 
 def write_auto_table(experiment: Experiment, root: Path, seeds: int) -> Path:
     """``table.md`` / ``table.json`` of an ``auto`` experiment: the choice beside every candidate and 1-NN DTW."""
     rows = auto_rows(experiment, root, seeds)
+    for row in rows:  # several seeds: a row per cell and seed, labelled
+        row["label"] = f"{row['cell']} (seed {row['seed']})" if seeds > 1 else row["cell"]
     done = [r for r in rows if r["auto"] is not None]
     lines = [
         f"# {experiment.title}",
@@ -85,14 +93,14 @@ def write_auto_table(experiment: Experiment, root: Path, seeds: int) -> Path:
     ]
     for row in rows:
         if row["auto"] is None:
-            lines.append(f"| {row['cell']} | not run |  |  |  |  |  |  |")
+            lines.append(f"| {row['label']} | not run |  |  |  |  |  |  |")
             continue
         dtw = row["dtw"]
         every = ", ".join(f"{k} {v:.1f}" for k, v in sorted(row["candidates"].items(), key=lambda kv: -kv[1]))
         versus_dtw = "" if dtw is None else f"{row['auto'] - dtw:+.1f}"
         versus_best = "" if row["best_top1"] is None else f"{row['auto'] - row['best_top1']:+.1f}"
         lines.append(
-            f"| {row['cell']} | {row['chosen']} | {row['auto']:.1f} | {fmt(dtw)} | {versus_dtw} | "
+            f"| {row['label']} | {row['chosen']} | {row['auto']:.1f} | {fmt(dtw)} | {versus_dtw} | "
             f"{row['best']} {fmt(row['best_top1'])} | {versus_best} | {every} |"
         )
     if done:
@@ -103,15 +111,43 @@ def write_auto_table(experiment: Experiment, root: Path, seeds: int) -> Path:
             f"auto >= 1-NN DTW in {at_least_dtw} of {len(done)} cells; within 1 point of the best candidate in "
             f"hindsight in {within} of {len(done)}. Mean: auto {np.mean([r['auto'] for r in done]):.1f}, "
             f"1-NN DTW {np.mean([r['dtw'] for r in done if r['dtw'] is not None]):.1f}.",
+            *_seed_means(done, seeds),
             "",
-            "Validation scores (auxiliary classes, %), per cell: "
+            "Validation scores (auxiliary classes, %; the episodes' mean relative margin in brackets where recorded, "
+            "which decides between candidates within the selection's tie of the best), per cell: "
             + "; ".join(
-                f"{r['cell']}: " + ", ".join(f"{k} {v:.1f}" for k, v in r["validation"].items()) + f" ({r['learned']})"
+                f"{r['label']}: "
+                + ", ".join(
+                    f"{k} {v:.1f}" + (f" ({r['margins'][k]:.3f})" if k in r.get("margins", {}) else "")
+                    for k, v in r["validation"].items()
+                )
+                + f" ({r['learned']}"
+                + (f"; tie {100 * r['tie']:g} points" if r.get("tie") is not None else "")
+                + ")"
                 for r in done
             ),
         ]
     write_text_atomic(root / "table.json", json.dumps(rows, indent=1))
     return write_text_atomic(root / "table.md", "\n".join(lines) + "\n")
+
+
+def _seed_means(done: list[dict[str, Any]], seeds: int) -> list[str]:
+    """With several seeds: per cell, the mean over its finished seeds of auto, 1-NN DTW and the best candidate."""
+    if seeds < 2:
+        return []
+    out = ["", "Per cell, mean over its finished seeds: "]
+    parts = []
+    for cell in dict.fromkeys(r["cell"] for r in done):
+        mine = [r for r in done if r["cell"] == cell]
+        dtw = [r["dtw"] for r in mine if r["dtw"] is not None]
+        best = [r["best_top1"] for r in mine if r["best_top1"] is not None]
+        parts.append(
+            f"{cell} ({len(mine)} seed{'s' if len(mine) > 1 else ''}): auto {np.mean([r['auto'] for r in mine]):.1f}"
+            + (f", 1-NN DTW {np.mean(dtw):.1f}" if dtw else "")
+            + (f", best in hindsight {np.mean(best):.1f}" if best else "")
+        )
+    out[-1] += "; ".join(parts) + "."
+    return out
 
 
 @register_kind("auto", keys=("seeds", "cells", "methods"), options=("seeds", "cells"))
