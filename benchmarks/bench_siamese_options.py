@@ -61,6 +61,8 @@ VARIANTS: dict[str, list[str]] = {
     "classify-strong": ["train.classify_weight=3.0"],
     "classify-normalised": ["train.classify_weight=1.0", "train.orient=true", "train.scale_body=true"],
     "classify-long": ["train.classify_weight=1.0", "train.epochs=60"],
+    # third round: weight 3 was the best of the second; more of it
+    "classify-10": ["train.classify_weight=10.0"],
 }
 DEFAULT_FOLDS = ["subject-1", "subject-2"]
 KEYS = ("mcc_knn", "mcc_svm", "mcc_best_match", "mcc_topk", "embedding_nn", "pair_balanced")
