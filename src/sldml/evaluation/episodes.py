@@ -12,6 +12,7 @@ from view 45: a cross-view protocol's episodes are cross-view too).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,18 @@ def draw_episodes(
     return episodes
 
 
+def _blocks(
+    distances: npt.NDArray[np.floating[Any]], labels: Seq[str], episodes: Seq[Episode]
+) -> Iterator[tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]]:
+    """Per episode: its (queries, references) distances and which reference has each query's class."""
+    names = np.asarray(labels)
+    for episode in episodes:
+        refs = np.asarray(episode.references)
+        queries = np.asarray(episode.queries)
+        block = np.asarray(distances[np.ix_(queries, refs)], dtype=np.float64)
+        yield block, names[refs][None, :] == names[queries][:, None]
+
+
 def episode_accuracy(
     distances: npt.NDArray[np.floating[Any]], labels: Seq[str], episodes: Seq[Episode]
 ) -> tuple[float, float]:
@@ -106,13 +119,10 @@ def episode_accuracy(
         labels: Class of each of the N samples.
         episodes: From :func:`draw_episodes` on the same samples.
     """
-    names = np.asarray(labels)
-    scores = []
-    for episode in episodes:
-        refs = np.asarray(episode.references)
-        queries = np.asarray(episode.queries)
-        nearest = refs[np.argmin(distances[np.ix_(queries, refs)], axis=1)]
-        scores.append(float(np.mean(names[nearest] == names[queries])))
+    scores = [
+        float(np.mean(own[np.arange(len(block)), np.argmin(block, axis=1)]))
+        for block, own in _blocks(distances, labels, episodes)
+    ]
     return float(np.mean(scores)), float(np.std(scores))
 
 
@@ -122,20 +132,11 @@ def episode_margin(distances: npt.NDArray[np.floating[Any]], labels: Seq[str], e
     A query's margin is ``(w - r) / (w + r)`` with ``r`` its distance to its own class's reference and ``w`` to
     the nearest other reference: positive when 1-NN is right, in ``[-1, 1]`` and free of the metric's scale, so
     that metrics can be compared by it. Unlike accuracy it does not saturate when every query is right, which
-    makes it the tie-break between metrics that are equally accurate on easy episodes.
-
-    Args:
-        distances: (N, N) distances between the samples the episodes index.
-        labels: Class of each of the N samples.
-        episodes: From :func:`draw_episodes` on the same samples.
+    makes it the tie-break between metrics that are equally accurate on easy episodes. Arguments as
+    :func:`episode_accuracy`'s.
     """
-    names = np.asarray(labels)
     margins = []
-    for episode in episodes:
-        refs = np.asarray(episode.references)
-        queries = np.asarray(episode.queries)
-        block = np.asarray(distances[np.ix_(queries, refs)], dtype=np.float64)
-        own = names[refs][None, :] == names[queries][:, None]
+    for block, own in _blocks(distances, labels, episodes):
         right = np.where(own, block, np.inf).min(axis=1)
         wrong = np.where(own, np.inf, block).min(axis=1)
         total = right + wrong
