@@ -10,7 +10,7 @@ import pytest
 from sldml.config import load_config
 from sldml.errors import ConfigError
 from sldml.evaluation.episodes import draw_episodes, episode_accuracy, episode_margin
-from sldml.experiments.auto import best_entry, list_candidates, select_and_train
+from sldml.experiments.auto import best_entry, list_candidates, select, select_and_train
 from sldml.io.synthetic import generate
 from sldml.protocols import protocol_from_dict
 from sldml.records import OneShotResults
@@ -165,3 +165,17 @@ def test_learned_candidates_need_enough_auxiliary_classes_and_names_are_checked(
     with pytest.raises(ConfigError, match=r"unknown selection candidate 'knn'; valid: dtw-unit"):
         select_and_train(load_config("auto", ["select.candidates=[knn]"]), sequences, protocol)
     assert set(list_candidates()) >= {"dtw-unit", "dtw-none-inv", "aligned", "image"}
+
+
+def test_a_candidate_that_computes_the_same_as_an_earlier_one_is_named_not_scored(tmp_path: Path) -> None:
+    names = "select.candidates=[dtw-unit, dtw-unit-inv, dtw-centre, dtw-centre-inv]"
+    config = load_config("auto", [names, "select.episodes=10", f"output_dir={tmp_path}"])
+    data = generate(4, 3, 2, 0)
+    lines: list[str] = []
+    imu = select(config, [s for s in data if s.modality == "inertial"], tmp_path / "w", lines.append)
+    assert [e["name"] for e in imu["candidates"]] == ["dtw-unit", "dtw-centre"]  # nothing to turn on a wrist IMU
+    assert imu["same"] == {"dtw-unit-inv": "dtw-unit", "dtw-centre-inv": "dtw-centre"}
+    assert any(line.startswith("candidate dtw-unit-inv: the same as dtw-unit") for line in lines)
+    body = select(config, [s for s in data if s.modality == "skeleton"], tmp_path / "w", lines.append)
+    assert [e["name"] for e in body["candidates"]] == ["dtw-unit", "dtw-unit-inv", "dtw-centre", "dtw-centre-inv"]
+    assert body["same"] == {}

@@ -9,8 +9,17 @@
 ``tensors`` (torch) is not imported here, so that the numpy parts load without torch.
 """
 
-from sldml.datasets.images import augment, image, preprocess
+from sldml.datasets.images import augment, image, preprocess, preprocessed
 from sldml.datasets.sources import check_dataset, list_datasets, load_data
 from sldml.datasets.splits import one_shot_split
 
-__all__ = ["augment", "check_dataset", "image", "list_datasets", "load_data", "one_shot_split", "preprocess"]
+__all__ = [
+    "augment",
+    "check_dataset",
+    "image",
+    "list_datasets",
+    "load_data",
+    "one_shot_split",
+    "preprocess",
+    "preprocessed",
+]

@@ -13,12 +13,20 @@ from sldml.representations import config_fields, represent
 from sldml.sequence import Sequence
 
 
+def preprocessed(seq: Sequence) -> bool:
+    """Whether :func:`preprocess` changes anything for this sequence (skeletons, fused ones included).
+
+    For channel data (an IMU, features) every ``preprocess.centre`` / ``orient`` / ``scale_body`` is a no-op.
+    """
+    return seq.get_layout().kind == "skeleton"
+
+
 def preprocess(seq: Sequence, config: PreprocessConfig) -> Sequence:
     """The deterministic part of the pipeline for skeletons: centre, turn to face forward, scale to body size.
 
-    Channel data is left as it is.
+    Channel data is left as it is (:func:`preprocessed`).
     """
-    if seq.get_layout().kind != "skeleton":
+    if not preprocessed(seq):
         return seq
     if config.centre != "none":
         seq = transforms.centre(seq, mode=config.centre)

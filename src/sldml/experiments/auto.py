@@ -9,8 +9,10 @@ on others), and a method chosen by looking at evaluation classes is tuned to the
    training);
 2. draws ``select.episodes`` cross-subject one-shot episodes per fold from the fold's classes
    (:mod:`sldml.evaluation.episodes`; at most ``select.per_class`` samples per class);
-3. scores every candidate on those same episodes: a candidate that needs no training as it is; a learned one
-   trained on the other folds' classes, scored after each of ``select.epochs``;
+3. scores every candidate on those same episodes: a candidate that needs no training as it is (one that computes
+   the same as an earlier one is skipped and named in ``same``: on channel data such as an IMU the ``-inv``
+   invariances are no-ops); a learned one trained on the other folds' classes, scored after each of
+   ``select.epochs``;
 4. keeps the best: among the candidates whose mean accuracy is within ``select.tie`` of the highest (near-ties;
    on easy data many reach 100 %), the one with the largest mean relative margin
    (:func:`sldml.evaluation.episodes.episode_margin`: how clearly the right reference is the nearest, which does
@@ -40,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from sldml.config import Config, with_overrides
-from sldml.datasets import check_dataset, load_data, one_shot_split
+from sldml.datasets import check_dataset, load_data, one_shot_split, preprocessed
 from sldml.errors import ConfigError
 from sldml.evaluation.episodes import Episode, draw_episodes
 from sldml.models import build_net
@@ -227,7 +229,8 @@ def select(
 
     Returns:
         The selection record: folds, episodes, every candidate's scores (``name``, ``epochs``, ``validation``,
-        ``std``, ``per_fold``), the learned candidates' status and the ``chosen`` entry's index.
+        ``std``, ``margin``, ``per_fold``), the learned candidates' status, ``same`` (a skipped candidate's name
+        and the earlier one it equals on this data) and the ``chosen`` entry's index.
 
     Raises:
         ConfigError: On an unknown candidate, or auxiliary data that cannot form episodes.
@@ -271,7 +274,18 @@ def select(
             f"(margin {margin:.3f})"
         )
 
+    same: dict[str, str] = {}
+    scored_as: dict[tuple[Any, ...], str] = {}
+    skeletal = any(preprocessed(s) for s in auxiliary)
     for candidate in (c for c in wanted if not c.learned):
+        effect = _effect(candidate, skeletal)
+        if effect in scored_as:  # e.g. dtw-unit-inv on an IMU: nothing to turn or scale, the same as dtw-unit
+            same[candidate.name] = scored_as[effect]
+            progress(
+                f"candidate {candidate.name}: the same as {scored_as[effect]} on this data (not skeletons), skipped"
+            )
+            continue
+        scored_as[effect] = candidate.name
         scored = candidate_config(config, candidate, None, None)
         add(candidate, 0, [_score_untrained(scored, fold) for fold in folds])
     untrained = list(entries)
@@ -299,11 +313,18 @@ def select(
             f"not scored: {len(classes)} auxiliary classes, fewer than select.min_classes={config.select.min_classes}"
         ),
         "base": base.name if base else None,
+        "same": same,
         "tie": config.select.tie,
         "candidates": entries,
         "chosen": best,
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def _effect(candidate: Candidate, skeletal: bool) -> tuple[Any, ...]:
+    """What an untrained candidate computes: its preprocessing (skeletons only, else a no-op) and its options."""
+    kept = sorted(o for o in candidate.overrides if skeletal or not o.startswith("preprocess."))
+    return (*kept, *sorted(candidate.options))
 
 
 def best_entry(entries: list[dict[str, Any]], tie: float) -> int:

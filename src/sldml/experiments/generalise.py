@@ -68,6 +68,7 @@ def auto_rows(experiment: Experiment, root: Path, seeds: int) -> list[dict[str, 
                         if e.get("margin") is not None
                     },
                     "tie": selection.get("tie"),
+                    "same": selection.get("same", {}),
                     "minutes": round((result.wall_time_s or 0.0) / 60, 2),
                     "selection_minutes": round(selection.get("seconds", 0.0) / 60, 2),
                 }
@@ -123,6 +124,7 @@ def write_auto_table(experiment: Experiment, root: Path, seeds: int) -> Path:
                 )
                 + f" ({r['learned']}"
                 + (f"; tie {100 * r['tie']:g} points" if r.get("tie") is not None else "")
+                + "".join(f"; {k} = {v}, not scored again" for k, v in r.get("same", {}).items())
                 + ")"
                 for r in done
             ),
