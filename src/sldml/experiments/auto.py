@@ -42,17 +42,17 @@ from typing import Any
 import numpy as np
 
 from sldml.config import Config, with_overrides
-from sldml.datasets import check_dataset, load_data, one_shot_split, preprocessed
+from sldml.datasets import check_dataset, preprocessed
 from sldml.errors import ConfigError
 from sldml.evaluation.episodes import Episode, draw_episodes
 from sldml.models import build_net
-from sldml.protocols import OneShotSplit, Protocol, load_protocol
+from sldml.protocols import OneShotSplit, Protocol
 from sldml.records import OneShotResults
 from sldml.resources import Registry
 from sldml.runs import input_spec
 from sldml.runs.folder import RESULTS
 from sldml.sequence import Sequence, class_label
-from sldml.training import check_config, train
+from sldml.training import check_config, load_split, train
 from sldml.training.fit import fit
 from sldml.training.validation import EpisodeScore, EpisodeScores, episode_score
 
@@ -368,13 +368,7 @@ def select_and_train(
     check_dataset(config.data)
     for name in config.select.candidates:
         _CANDIDATES.get(name)
-    skipped: list[str] = []
-    if sequences is None:
-        sequences, skipped = load_data(config.data, config.output_dir)
-    protocol = protocol or load_protocol(config.protocol)
-    keys = {s.class_id if protocol.by_id else s.label for s in sequences}
-    protocol = protocol.resolve(k for k in keys if k is not None)
-    split = one_shot_split(config, protocol, sequences)
+    sequences, skipped, protocol, split = load_split(config, sequences, protocol)
     work = Path(config.output_dir) / f".{config.name}-selection-{time.time_ns()}"
     try:
         selection = select(config, split.auxiliary, work, progress, protocol)

@@ -3,6 +3,6 @@
 Imports torch and Lightning; nothing below this layer does, so recognising a query never loads Lightning.
 """
 
-from sldml.training.oneshot import check_config, train
+from sldml.training.oneshot import check_config, load_split, train
 
-__all__ = ["check_config", "train"]
+__all__ = ["check_config", "load_split", "train"]

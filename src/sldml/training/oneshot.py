@@ -121,6 +121,28 @@ def check_transfer(config: Config, split: OneShotSplit, classes: list[str], spec
         ) from None
 
 
+def load_split(
+    config: Config, sequences: list[Sequence] | None = None, protocol: Protocol | None = None
+) -> tuple[list[Sequence], list[str], Protocol, OneShotSplit]:
+    """The samples, the protocol resolved against their classes, and its one-shot split.
+
+    Returns:
+        The samples (default: load ``config.data``), the files skipped loading them, the protocol (default:
+        ``config.protocol``) resolved against the samples' classes, and its one-shot split.
+
+    Raises:
+        ConfigError: If the protocol does not fit the data.
+        DataError: On data that cannot be read.
+    """
+    skipped: list[str] = []
+    if sequences is None:
+        sequences, skipped = load_data(config.data, config.output_dir)
+    protocol = protocol or load_protocol(config.protocol)
+    keys = {s.class_id if protocol.by_id else s.label for s in sequences}
+    protocol = protocol.resolve(k for k in keys if k is not None)
+    return sequences, skipped, protocol, one_shot_split(config, protocol, sequences)
+
+
 def train(config: Config, sequences: list[Sequence] | None = None, protocol: Protocol | None = None) -> Path | None:
     """Train on the auxiliary classes of ``protocol`` (default: ``config.protocol``) and evaluate.
 
@@ -138,13 +160,7 @@ def train(config: Config, sequences: list[Sequence] | None = None, protocol: Pro
     """
     start = time.perf_counter()
     check_config(config)
-    skipped: list[str] = []
-    if sequences is None:
-        sequences, skipped = load_data(config.data, config.output_dir)
-    protocol = protocol or load_protocol(config.protocol)
-    keys = {s.class_id if protocol.by_id else s.label for s in sequences}
-    protocol = protocol.resolve(k for k in keys if k is not None)
-    split = one_shot_split(config, protocol, sequences)
+    sequences, skipped, protocol, split = load_split(config, sequences, protocol)
     classes = sorted({class_label(s) for s in split.auxiliary})
     spec = input_spec(split.auxiliary or split.references, config)
     if not split.auxiliary and config.train.epochs > 0:
