@@ -166,13 +166,18 @@ class Opened:
     values: npt.NDArray[np.float32]
 
 
-def read_header(target: Path) -> dict[str, Any]:
+def _read_json(target: Path, name: str) -> Any:
+    """A cache's JSON file; a missing or unreadable one is a :class:`DamagedError`."""
     try:
-        header = json.loads((target / HEADER).read_text(encoding="utf-8"))
+        return json.loads((target / name).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DamagedError(f"{HEADER} is missing") from None
+        raise DamagedError(f"{name} is missing") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DamagedError(f"{HEADER} is unreadable ({err})") from None
+        raise DamagedError(f"{name} is unreadable ({err})") from None
+
+
+def read_header(target: Path) -> dict[str, Any]:
+    header = _read_json(target, HEADER)
     if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
         raise DamagedError(f"{HEADER} is not an sldml cache header")
     return header
@@ -202,12 +207,7 @@ def changes(header: dict[str, Any], records: dict[str, Any] | None, listing: Lis
 
 
 def read_records(target: Path) -> dict[str, Any]:
-    try:
-        records = json.loads((target / RECORDS).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DamagedError(f"{RECORDS} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DamagedError(f"{RECORDS} is unreadable ({err})") from None
+    records = _read_json(target, RECORDS)
     if not isinstance(records, dict) or not all(isinstance(records.get(k), list) for k in ("files", "sequences")):
         raise DamagedError(f"{RECORDS} lacks its file table or its sequences")
     return records
