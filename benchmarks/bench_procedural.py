@@ -3,7 +3,8 @@
 For each model (``aligned``: the time-aligned metric, config ``pretrain-aligned``; ``image``: the SL-DML image
 model, config ``pretrain-image``) and each N, a pre-training run trains on N procedural classes (never on real
 data; ``data.procedural_classes = N + 20``: classes 1-20 are held out and scored one-shot, protocol
-``procedural-pretrain``) for about ``--seen`` training samples (epochs = seen / (N x samples), at least 1).
+``procedural-pretrain``) for ``--seen`` training samples (epochs = seen / (N x samples); when one epoch of the
+N x samples would already exceed it, one epoch of ``train.epoch_samples = seen``, so every N has the same budget).
 Then, from it (``model.init=RUN``), in every cell:
 
 (a) ``pre-trained only``: no training on the cell's data at all (``train.epochs=0``);
@@ -22,7 +23,9 @@ References without pre-training (N = 0), per cell: the aligned metric untrained 
 frames), and each model trained from scratch on the auxiliary classes with its pre-training config's own recipe.
 Baselines once per cell: 1-NN DTW on the raw sequence, 1-NN DTW on normalised frames (the untrained aligned
 metric), 1-NN Euclidean on the image. Runs go to ``--runs`` (default ``runs/procedural``); a finished run is
-reused, so an interrupted benchmark goes on where it stopped.
+reused, so an interrupted benchmark goes on where it stopped. ``--merge RECORD.json`` takes the rows of an earlier
+record made with the same settings (samples, seen, fine-tuning, scratch, overrides) and runs only what it lacks,
+e.g. a larger N or another cell; merged rows keep the record and commit they came from.
 
 Writes ``<results>/<name>.md``, ``.json`` (date, machine, commit, every number and run folder) and ``.png``
 (accuracy against N, one panel per cell).
@@ -152,7 +155,9 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "procedural")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--name", default="procedural")
+    parser.add_argument("--merge", type=Path, nargs="*", default=[], help="earlier records (.json) to build on")
     args = parser.parse_args()
+    merged_rows, merged_baselines = merge(args)
     started = time.perf_counter()
     meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "commit": commit()}
     chosen = [c for c in cells() if not args.cells or c.name in args.cells or c.slug in args.cells]
@@ -164,6 +169,7 @@ def main() -> None:
         log.append(line)
 
     data: dict[tuple[str, ...], list[Sequence]] = {}
+    done = {(r["model"], r["N"], r["cell"], r["mode"]): r for r in merged_rows}
 
     def sequences(cell: Cell, model: str) -> list[Sequence]:
         if cell.data not in data:
@@ -171,7 +177,7 @@ def main() -> None:
         return data[cell.data]
 
     rows: list[dict[str, Any]] = []
-    baselines: dict[str, dict[str, float]] = {}
+    baselines: dict[str, dict[str, float]] = dict(merged_baselines)
     held_out = Cell(  # the 20 classes every pre-training holds out, as many samples as it makes
         HELD_OUT_CELL,
         "procedural-pretrain",
@@ -183,6 +189,8 @@ def main() -> None:
             raw = tuple(o for o in cell.data if not o.startswith("data.layout="))
             variants.append(dataclasses.replace(cell, name=f"{cell.name} {RAW}", data=raw))
         for variant in variants:
+            if variant.name in baselines:
+                continue
             scores: dict[str, float] = {}
             for name in BASELINES:
                 model = "image" if name == "euclidean" else "aligned"
@@ -194,31 +202,45 @@ def main() -> None:
             say(f"{variant.name}: " + ", ".join(f"{k} {v:.1f}" for k, v in scores.items()))
     for model in args.models:
         pretrained: dict[int, Path] = {}
-        for n in sorted(args.classes):
+
+        def pretrain(n: int, model: str = model, pretrained: dict[int, Path] = pretrained) -> Path:
+            """The pre-training run on N classes (trained when first needed; its row added then)."""
+            if n in pretrained:
+                return pretrained[n]
             epochs = max(1, math.ceil(args.seen / (n * args.samples)))
             overrides = [
                 f"data.procedural_classes={n + HELD_OUT}",
                 f"data.procedural_samples={args.samples}",
                 f"train.epochs={epochs}",
+                *(["train.epoch_samples=" + str(args.seen)] if n * args.samples > args.seen else []),
                 *every,
             ]
             name = _name(f"pretrain-n{n}", overrides)
             config = load_config(MODELS[model], [*overrides, f"output_dir={args.runs / model}", f"name={name}"])
             run = pretrained[n] = _run(args.runs / model, name, config, None, say)
             result = OneShotResults.read(run / RESULTS)
-            rows.append(
-                {
-                    "model": model,
-                    "N": n,
-                    "cell": HELD_OUT_CELL,
-                    "mode": "pre-training",
-                    "top1": 100 * result.model.top1,
-                    "epochs": epochs,
-                    "minutes": round((result.wall_time_s or 0) / 60, 2),
-                    "samples_per_s": result.train_samples_per_s,
-                    "run": str(run),
-                }
-            )
+            row = {
+                "model": model,
+                "N": n,
+                "cell": HELD_OUT_CELL,
+                "mode": "pre-training",
+                "top1": 100 * result.model.top1,
+                "epochs": epochs,
+                "seen": (result.train_steps or 0) * config.train.batch_size,
+                "minutes": round((result.wall_time_s or 0) / 60, 2),
+                "samples_per_s": result.train_samples_per_s,
+                "run": str(run),
+            }
+            if (model, n, HELD_OUT_CELL, "pre-training") not in done:
+                rows.append(row)
+            return run
+
+        for n in sorted(args.classes):
+            earlier = done.get((model, n, HELD_OUT_CELL, "pre-training"))
+            if earlier is not None:
+                rows.append(earlier)
+            else:
+                pretrain(n)
         for cell in chosen:
             folder = args.runs / model / cell.slug
             modes: list[tuple[str, int, list[str]]] = []
@@ -226,11 +248,16 @@ def main() -> None:
                 modes.append(("untrained", 0, ["train.epochs=0"]))
             if not cell.all_novel:
                 modes.append(("scratch", 0, list(args.scratch)))
-            for n, run in pretrained.items():
-                modes.append(("pre-trained only", n, [f"model.init={run}", "train.epochs=0"]))
+            for n in sorted(args.classes):
+                modes.append(("pre-trained only", n, ["train.epochs=0"]))
                 if not cell.all_novel:
-                    modes.append(("fine-tuned", n, [f"model.init={run}", *args.finetune]))
+                    modes.append(("fine-tuned", n, list(args.finetune)))
             for mode, n, overrides in modes:
+                if (model, n, cell.name, mode) in done:
+                    rows.append(done[(model, n, cell.name, mode)])
+                    continue
+                if n:
+                    overrides = [f"model.init={pretrain(n)}", *overrides]
                 name = _name(f"{mode.replace(' ', '-')}-n{n}", [*cell.data, cell.protocol, *overrides, *every])
                 config = load_config(
                     MODELS[model],
@@ -259,7 +286,8 @@ def main() -> None:
                 )
     report = {
         **meta,
-        "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "merge"},
+        "merged": [str(path) for path in args.merge],
         "baselines": baselines,
         "paper": {c.name: c.paper for c in chosen if c.paper is not None},
         "rows": rows,
@@ -270,6 +298,34 @@ def main() -> None:
     write_text_atomic(args.results / f"{args.name}.md", markdown(report, chosen))
     plot(report, chosen, args.results / f"{args.name}.png")
     print((args.results / f"{args.name}.md").read_text())
+
+
+SAME = ("samples", "seen", "finetune", "scratch", "set")
+"""Arguments two records must share for their rows to be merged."""
+
+
+def merge(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]]]:
+    """Rows and baselines of the earlier records ``--merge`` names, each row marked with its record and commit.
+
+    Raises:
+        SystemExit: If a record was made with other settings than this benchmark (its rows would not compare).
+    """
+    rows: list[dict[str, Any]] = []
+    baselines: dict[str, dict[str, float]] = {}
+    for path in args.merge:
+        record = json.loads(path.read_text())
+        for key in SAME:
+            if record["arguments"].get(key) != getattr(args, key):
+                raise SystemExit(
+                    f"{path}: argument {key!r} is {record['arguments'].get(key)!r}, this benchmark's is "
+                    f"{getattr(args, key)!r}; rows made otherwise do not compare"
+                )
+        rows += [
+            {**row, "record": row.get("record", path.name), "commit": row.get("commit", record["commit"])}
+            for row in record["rows"]
+        ]
+        baselines.update(record["baselines"])
+    return rows, baselines
 
 
 def _pretrained_values(
@@ -303,6 +359,19 @@ def markdown(report: dict[str, Any], chosen: list[Cell]) -> str:
         f"Date {report['date']}, commit {report['commit']}, {m['cpu']} ({m['cores']} cores), Python {m['python']}; "
         f"{report['minutes']} min in all. Arguments: `{json.dumps(report['arguments'])}`.",
         "",
+        *(
+            [
+                "Rows merged from earlier records (same settings; their runs are not repeated): "
+                + "; ".join(
+                    f"`{name}` (commit {commit}): " + str(sum(1 for r in rows if r.get("record") == name)) + " rows"
+                    for name, commit in sorted({(r["record"], r["commit"]) for r in rows if "record" in r})
+                )
+                + ".",
+                "",
+            ]
+            if report.get("merged")
+            else []
+        ),
         "N = procedural classes pre-trained on (never real data). `pre-trained only`: no training on the cell's data; "
         "`fine-tuned`: then trained on its auxiliary classes; N = 0: `untrained` (the aligned metric as it starts) "
         "and `scratch` (trained on the auxiliary classes without pre-training).",

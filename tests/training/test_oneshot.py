@@ -47,6 +47,24 @@ def test_tiny_run_beats_chance(run_dir: Path) -> None:
     assert "train_loss" in (run_dir / "metrics.csv").read_text().splitlines()[0]
 
 
+def test_epoch_samples_fixes_the_batches_of_an_epoch(tmp_path: Path) -> None:
+    from sldml.datasets import load_data, one_shot_split
+    from sldml.protocols import load_protocol
+    from sldml.sequence import class_label
+    from sldml.training.fit import loader
+
+    batches = {}
+    for drawn in (0, 48, 160):
+        config = load_config("default", [*TINY, f"protocol={tiny_protocol(tmp_path)}", f"train.epoch_samples={drawn}"])
+        split = one_shot_split(config, load_protocol(config.protocol), load_data(config.data)[0])
+        classes = sorted({class_label(s) for s in split.auxiliary})
+        batches[drawn] = len(loader(split, classes, config))
+    # 15 auxiliary classes x 3 subjects x 2 trials = 90 samples: 5 batches of 16 by default, else drawn // 16
+    assert batches == {0: 90 // 16, 48: 3, 160: 10}
+    with pytest.raises(ConfigError, match="epoch_samples"):
+        load_config("default", ["train.epoch_samples=-1"])
+
+
 @pytest.mark.slow
 def test_checkpoint_reloads_with_identical_embeddings(run_dir: Path) -> None:
     saved = np.load(run_dir / "embeddings.npz", allow_pickle=False)

@@ -224,6 +224,9 @@ class TrainConfig:
             non-learned aligned metric; or with ``model.init``: the run evaluates the network it starts from).
         batch_size: Samples per batch.
         m_per_class: Samples per class in a batch (MPerClassSampler).
+        epoch_samples: Samples drawn in an epoch (0: as many as the auxiliary set holds). Fixes a training budget
+            that does not grow with the data: on 10,000 procedural classes of 10 samples, ``epoch_samples=20000``
+            with one epoch draws 20,000 samples from all 100,000.
         seed: Seed of everything (weights, sampling, augmentation).
         accelerator: Lightning accelerator: ``auto``, ``cpu``, ``gpu``.
         devices: Devices per node (``2`` with strategy ``ddp`` trains on two processes).
@@ -242,6 +245,7 @@ class TrainConfig:
     epochs: int = ranged(20, at_least=0)
     batch_size: int = ranged(32, at_least=2)
     m_per_class: int = ranged(4, at_least=2)
+    epoch_samples: int = ranged(0, at_least=0)
     seed: int = ranged(0, at_least=0)
     accelerator: str = "auto"
     devices: int = ranged(1, at_least=1)

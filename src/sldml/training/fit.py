@@ -41,7 +41,8 @@ def loader(split: OneShotSplit, classes: list[str], config: Config) -> DataLoade
     batch -= batch % m
     if batch < 2:
         raise ConfigError(f"train.m_per_class={m} with {len(classes)} auxiliary class(es) gives batches of {batch}")
-    sampler = MPerClassSampler(targets, m=m, batch_size=batch, length_before_new_iter=max(len(dataset), batch))
+    length = max(config.train.epoch_samples or len(dataset), batch)
+    sampler = MPerClassSampler(targets, m=m, batch_size=batch, length_before_new_iter=length)
     return DataLoader(
         dataset,
         batch_size=batch,
